@@ -1,0 +1,92 @@
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using Triggers.Core.Resources;
+using Triggers.Core.Selectors;
+using Triggers.Core.Sources;
+
+namespace Triggers.Core.Dispatch;
+
+/// <summary>The functions a trigger targets, and why any matching function could not be addressed.</summary>
+public sealed record ResolvedFunctions(IReadOnlyList<FunctionEndpoint> Endpoints, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// Finds a trigger's functions (only ever in the trigger's own namespace) and their addresses:
+/// the <c>triggers/endpoint</c> annotation, else the Service named like the Function (its first
+/// port, falling back to the Function's <c>spec.service.ports[0].port</c>, then 8080).
+/// </summary>
+public sealed class FunctionResolver(IOptions<TriggersOptions> options)
+{
+    public const int DefaultPort = 8080;
+
+    /// <summary>Every Function in <paramref name="namespace"/> whose labels the selector matches, in name order.</summary>
+    public ResolvedFunctions Resolve(ResourceSnapshot snapshot, string @namespace, LabelSelector selector)
+    {
+        if (selector.MatchesNothing)
+        {
+            return new([], []);
+        }
+
+        var endpoints = new List<FunctionEndpoint>();
+        var problems = new List<string>();
+        foreach (var function in snapshot.FunctionsIn(@namespace))
+        {
+            if (selector.Matches(function.Metadata.Labels))
+            {
+                Add(snapshot, function, endpoints, problems);
+            }
+        }
+
+        return new(endpoints, problems);
+    }
+
+    /// <summary>The Function named <paramref name="name"/> in <paramref name="namespace"/>, if it exists.</summary>
+    public ResolvedFunctions ResolveByName(ResourceSnapshot snapshot, string @namespace, string name)
+    {
+        var endpoints = new List<FunctionEndpoint>(1);
+        var problems = new List<string>();
+        if (snapshot.Get<Function>(ResourceKind.Function, new ResourceKey(@namespace, name)) is { } function)
+        {
+            Add(snapshot, function, endpoints, problems);
+        }
+
+        return new(endpoints, problems);
+    }
+
+    /// <summary>The address of one function, or an error naming the annotation that is wrong.</summary>
+    public bool TryGetEndpoint(ResourceSnapshot snapshot, Function function, out FunctionEndpoint endpoint, out string? error)
+    {
+        error = null;
+        if (function.Metadata.Annotations?.TryGetValue(Function.EndpointAnnotation, out var overrideUrl) == true)
+        {
+            if (Uri.TryCreate(overrideUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+            {
+                endpoint = new FunctionEndpoint(function.Namespace, function.Name, url);
+                return true;
+            }
+
+            endpoint = null!;
+            error = $"Function {function.Namespace}/{function.Name}: annotation {Function.EndpointAnnotation} \"{overrideUrl}\" is not an absolute http(s) URL";
+            return false;
+        }
+
+        var port = ServicePort(snapshot, function) ?? function.Spec.Service?.Ports?.FirstOrDefault()?.Port ?? DefaultPort;
+        var builder = new UriBuilder(Uri.UriSchemeHttp, $"{function.Name}.{function.Namespace}.svc.{options.Value.ClusterDomain}", port, "/");
+        endpoint = new FunctionEndpoint(function.Namespace, function.Name, builder.Uri);
+        return true;
+    }
+
+    private static int? ServicePort(ResourceSnapshot snapshot, Function function) =>
+        snapshot.Get<V1Service>(ResourceKind.Service, new ResourceKey(function.Namespace, function.Name))?.Spec?.Ports?.FirstOrDefault()?.Port;
+
+    private void Add(ResourceSnapshot snapshot, Function function, List<FunctionEndpoint> endpoints, List<string> problems)
+    {
+        if (TryGetEndpoint(snapshot, function, out var endpoint, out var error))
+        {
+            endpoints.Add(endpoint);
+        }
+        else
+        {
+            problems.Add(error!);
+        }
+    }
+}

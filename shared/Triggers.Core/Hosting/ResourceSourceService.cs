@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Triggers.Core.Sources;
+
+namespace Triggers.Core.Hosting;
+
+/// <summary>Runs the configured <see cref="IResourceSource"/> into the cache; restarts it with backoff if it ever fails.</summary>
+public sealed partial class ResourceSourceService(IResourceSource source, ResourceCache cache, TimeProvider time, ILogger<ResourceSourceService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await source.RunAsync(cache, stoppingToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 10))) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+                LogSourceFailed(logger, source.GetType().Name, delay, e);
+                try
+                {
+                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Resource source {Source} failed; restarting in {Delay}")]
+    private static partial void LogSourceFailed(ILogger logger, string source, TimeSpan delay, Exception exception);
+}

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Kubernetes;
+using Triggers.Core.Reconcile;
+using Triggers.Core.Resources;
+using Triggers.Core.Sources;
+
+namespace Triggers.Core.Hosting;
+
+/// <summary>Registrations every worker shares: options, resource source and cache, resolver, dispatcher, health, telemetry.</summary>
+public static class TriggersHostExtensions
+{
+    /// <summary>Tag of the health checks that make up <c>/readyz</c>.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Adds the shared core for a worker that runs triggers of <paramref name="triggerKind"/>.</summary>
+    public static IHostApplicationBuilder AddTriggersDefaults(this IHostApplicationBuilder builder, ResourceKind triggerKind, string workerName)
+    {
+        var services = builder.Services;
+        services.AddOptions<TriggersOptions>()
+            .Bind(builder.Configuration.GetSection(TriggersOptions.Section))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TriggersOptions>, TriggersOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => new ResourceCache([ResourceKind.Function, ResourceKind.Service, triggerKind]));
+        services.TryAddSingleton<ManifestDiagnostics>();
+        services.TryAddSingleton<TriggerStatusStore>();
+        services.TryAddSingleton<ReconcilerState>();
+        services.TryAddSingleton<FunctionResolver>();
+        services.TryAddSingleton<DeliveryPolicyResolver>();
+        services.TryAddSingleton<TriggerMetrics>();
+        services.TryAddSingleton(new WorkerIdentity(workerName, triggerKind));
+
+        var source = Enum.TryParse<SourceKind>(builder.Configuration[$"{TriggersOptions.Section}:{nameof(TriggersOptions.Source)}"], ignoreCase: true, out var s) ? s : SourceKind.Kubernetes;
+        if (source == SourceKind.Kubernetes)
+        {
+            services.AddTriggersKubernetes();
+        }
+        else
+        {
+            services.TryAddSingleton<IResourceSource, ManifestsSource>();
+            services.TryAddSingleton<ITriggerStatusWriter, NullTriggerStatusWriter>();
+        }
+
+        services.AddHostedService<ResourceSourceService>();
+        services.AddTriggersDispatcher();
+
+        services.AddHealthChecks()
+            .AddCheck<ControlPathHealthCheck>("control-path", tags: [ReadyTag]);
+
+        var otel = services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter(TriggerMetrics.MeterName, "Triggers.*")
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentationIfAvailable()
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource("Triggers.*")
+                .AddHttpClientInstrumentation());
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.WithTracing(t => t.AddOtlpExporter()).WithMetrics(m => m.AddOtlpExporter());
+        }
+
+        return builder;
+    }
+
+    /// <summary>Registers a worker's planner and subscription set behind the shared reconciler.</summary>
+    public static IServiceCollection AddTriggerReconciler<TTrigger, TPlan, TPlanner, TSet>(this IServiceCollection services)
+        where TTrigger : class, IKubernetesObject<V1ObjectMeta>
+        where TPlan : SubscriptionPlan
+        where TPlanner : class, ITriggerPlanner<TTrigger, TPlan>
+        where TSet : class, ISubscriptionSet<TPlan>
+    {
+        services.TryAddSingleton<TPlanner>();
+        services.TryAddSingleton<ITriggerPlanner<TTrigger, TPlan>>(sp => sp.GetRequiredService<TPlanner>());
+        services.TryAddSingleton<TSet>();
+        services.TryAddSingleton<ISubscriptionSet<TPlan>>(sp => sp.GetRequiredService<TSet>());
+        services.AddHostedService<TriggerReconciler<TTrigger, TPlan>>();
+        return services;
+    }
+
+    /// <summary>Maps <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/status</c>.</summary>
+    public static IEndpointRouteBuilder MapTriggersEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteHealthAsync,
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/status", (TriggerStatusStore store, ManifestDiagnostics diagnostics, ReconcilerState state, WorkerIdentity worker) => Results.Json(new
+        {
+            worker = worker.Name,
+            ready = state.IsReady,
+            detail = state.Detail,
+            triggers = store.All.Select(s => new
+            {
+                kind = s.Kind.Kind,
+                @namespace = s.Trigger.Namespace,
+                name = s.Trigger.Name,
+                ready = s.Condition.Ready,
+                reason = s.Condition.Reason,
+                message = s.Condition.Message,
+                subscriptions = s.Subscriptions,
+                observedGeneration = s.ObservedGeneration,
+                lastTransitionTime = s.LastTransitionTime,
+                lastScheduleTime = s.LastScheduleTime,
+                lastSuccessfulTime = s.LastSuccessfulTime,
+                nextScheduleTime = s.NextScheduleTime,
+            }),
+            manifestProblems = diagnostics.Problems.Select(p => p.ToString()),
+        }));
+        return app;
+    }
+
+    private static MeterProviderBuilder AddRuntimeInstrumentationIfAvailable(this MeterProviderBuilder metrics) =>
+        metrics.AddMeter("System.Runtime");
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
+    }
+}
+
+/// <summary>Which worker this process is, for <c>/status</c> and logs.</summary>
+public sealed record WorkerIdentity(string Name, ResourceKind TriggerKind);
+
+/// <summary>Ready once the first full sync of resources is done and every valid trigger is running.</summary>
+public sealed class ControlPathHealthCheck(ResourceCache cache, ReconcilerState state) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!cache.IsSynced)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("waiting for the first full sync of resources"));
+        }
+
+        return Task.FromResult(state.IsReady ? HealthCheckResult.Healthy(state.Detail) : HealthCheckResult.Unhealthy(state.Detail));
+    }
+}

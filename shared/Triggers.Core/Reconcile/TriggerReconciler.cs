@@ -1,0 +1,250 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Triggers.Core.Resources;
+using Triggers.Core.Sources;
+
+namespace Triggers.Core.Reconcile;
+
+/// <summary>Readiness of the control path: first full sync done and every valid trigger running.</summary>
+public sealed class ReconcilerState
+{
+    private volatile bool _ready;
+    private volatile string _detail = "waiting for the first full sync of resources";
+
+    public bool IsReady => _ready;
+
+    public string Detail => _detail;
+
+    /// <summary>How many reconcile passes have completed; tests and the local runner wait on it.</summary>
+    public long Passes { get; private set; }
+
+    internal void Set(bool ready, string detail)
+    {
+        _ready = ready;
+        _detail = detail;
+        Passes++;
+    }
+}
+
+/// <summary>
+/// Level-triggered control loop: on every cache change, plans every trigger of the worker's kind,
+/// stops subscriptions no longer wanted, starts new or changed ones, and records each trigger's
+/// condition. A failing trigger is retried with backoff and never stops the others.
+/// </summary>
+public sealed partial class TriggerReconciler<TTrigger, TPlan>(
+    ResourceCache cache,
+    ITriggerPlanner<TTrigger, TPlan> planner,
+    ISubscriptionSet<TPlan> subscriptions,
+    TriggerStatusStore statusStore,
+    ITriggerStatusWriter statusWriter,
+    ReconcilerState state,
+    TimeProvider time,
+    ILogger<TriggerReconciler<TTrigger, TPlan>> logger) : BackgroundService
+    where TTrigger : class, IKubernetesObject<V1ObjectMeta>
+    where TPlan : SubscriptionPlan
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+    private readonly Dictionary<string, TPlan> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Failures, DateTimeOffset NotBefore, string Error)> _failed = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        long seen = -1;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var snapshot = cache.Snapshot();
+                seen = snapshot.Version;
+                TimeSpan? retryIn = null;
+                if (snapshot.IsSynced)
+                {
+                    try
+                    {
+                        retryIn = await ReconcileAsync(snapshot, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogPassFailed(logger, e);
+                        retryIn = TimeSpan.FromSeconds(1);
+                    }
+                }
+
+                var changed = cache.WaitForChangeAsync(seen, stoppingToken);
+                if (retryIn is { } delay)
+                {
+                    await Task.WhenAny(changed, Task.Delay(delay, time, stoppingToken)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await changed.ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await subscriptions.RemoveAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStopFailed(logger, e);
+        }
+
+        _running.Clear();
+    }
+
+    private async Task<TimeSpan?> ReconcileAsync(ResourceSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var desired = new Dictionary<string, TPlan>(StringComparer.Ordinal);
+        var plans = new List<(TTrigger Trigger, TriggerPlan<TPlan> Plan)>();
+        foreach (var trigger in snapshot.All<TTrigger>(planner.Kind))
+        {
+            TriggerPlan<TPlan> plan;
+            try
+            {
+                plan = planner.Plan(trigger, snapshot);
+            }
+            catch (Exception e)
+            {
+                // A planner bug on one trigger must not stop the others.
+                plan = TriggerPlan<TPlan>.Invalid("PlanFailed", e.Message);
+            }
+
+            plans.Add((trigger, plan));
+            foreach (var subscription in plan.Subscriptions)
+            {
+                desired.TryAdd(subscription.Key, subscription);
+            }
+        }
+
+        // Stop what is no longer wanted first, so a changed topic never overlaps with the old one.
+        foreach (var key in _running.Keys.Where(k => !desired.ContainsKey(k)).ToList())
+        {
+            try
+            {
+                await subscriptions.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+                LogStopped(logger, key);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogStopFailedFor(logger, key, e);
+            }
+
+            _running.Remove(key);
+            _failed.Remove(key);
+        }
+
+        foreach (var key in _failed.Keys.Where(k => !desired.ContainsKey(k)).ToList())
+        {
+            _failed.Remove(key);
+        }
+
+        var now = time.GetUtcNow();
+        TimeSpan? retryIn = null;
+        foreach (var (key, plan) in desired)
+        {
+            if (_running.TryGetValue(key, out var current) && current.Revision == plan.Revision && !_failed.ContainsKey(key))
+            {
+                continue;
+            }
+
+            if (_failed.TryGetValue(key, out var failure) && failure.NotBefore > now && current?.Revision == plan.Revision)
+            {
+                retryIn = Min(retryIn, failure.NotBefore - now);
+                continue;
+            }
+
+            try
+            {
+                await subscriptions.UpsertAsync(plan, cancellationToken).ConfigureAwait(false);
+                _running[key] = plan;
+                _failed.Remove(key);
+                LogStarted(logger, key);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                var failures = (_failed.TryGetValue(key, out var f) ? f.Failures : 0) + 1;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures - 1, 10))));
+                _failed[key] = (failures, now + delay, e.Message);
+                _running[key] = plan;
+                retryIn = Min(retryIn, delay);
+                LogStartFailed(logger, key, failures, delay, e);
+            }
+        }
+
+        var known = new HashSet<ResourceKey>();
+        var failedTriggers = 0;
+        foreach (var (trigger, plan) in plans)
+        {
+            var key = ResourceKey.Of(trigger);
+            known.Add(key);
+            var condition = plan.Condition;
+            var failure = plan.Subscriptions.Select(s => _failed.TryGetValue(s.Key, out var f) ? f.Error : null).FirstOrDefault(e => e is not null);
+            if (failure is not null)
+            {
+                condition = TriggerCondition.Invalid("SubscribeFailed", failure);
+                failedTriggers++;
+            }
+
+            var (triggerState, changed) = statusStore.SetCondition(planner.Kind, key, trigger.Metadata.Generation, condition, plan.Subscriptions.Count);
+            if (changed)
+            {
+                LogCondition(logger, planner.Kind.Kind, key.ToString(), condition.Ready, condition.Reason, condition.Message);
+                try
+                {
+                    await statusWriter.WriteAsync(triggerState, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogStatusWriteFailed(logger, key.ToString(), e.Message);
+                }
+            }
+        }
+
+        foreach (var gone in statusStore.All.Where(s => s.Kind == planner.Kind && !known.Contains(s.Trigger)).ToList())
+        {
+            statusStore.Remove(gone.Kind, gone.Trigger);
+        }
+
+        state.Set(failedTriggers == 0, failedTriggers == 0
+            ? $"{plans.Count} triggers, {desired.Count} subscriptions running"
+            : $"{failedTriggers} of {plans.Count} triggers could not start their subscriptions");
+        return retryIn;
+    }
+
+    private static TimeSpan Min(TimeSpan? a, TimeSpan b) => a is { } x && x < b ? x : b;
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Subscription {Key} started")]
+    private static partial void LogStarted(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Subscription {Key} stopped")]
+    private static partial void LogStopped(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Subscription {Key} could not start (attempt {Failures}); retrying in {Delay}")]
+    private static partial void LogStartFailed(ILogger logger, string key, int failures, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Subscription {Key} did not stop cleanly")]
+    private static partial void LogStopFailedFor(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Stopping subscriptions failed")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "{Kind} {Trigger}: Ready={Ready} Reason={Reason} {Message}")]
+    private static partial void LogCondition(ILogger logger, string kind, string trigger, bool ready, string reason, string message);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Writing status of {Trigger} failed: {Error}")]
+    private static partial void LogStatusWriteFailed(ILogger logger, string trigger, string error);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "Reconcile pass failed; retrying")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}

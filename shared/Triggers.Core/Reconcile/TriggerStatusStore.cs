@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Triggers.Core.Resources;
+
+namespace Triggers.Core.Reconcile;
+
+/// <summary>The last known state of one trigger, as the worker sees it.</summary>
+public sealed record TriggerState(
+    ResourceKind Kind,
+    ResourceKey Trigger,
+    long? ObservedGeneration,
+    TriggerCondition Condition,
+    int Subscriptions,
+    DateTimeOffset LastTransitionTime)
+{
+    /// <summary>Cron times, or other worker-specific status fields.</summary>
+    public DateTime? LastScheduleTime { get; init; }
+
+    public DateTime? LastSuccessfulTime { get; init; }
+
+    public DateTime? NextScheduleTime { get; init; }
+}
+
+/// <summary>In-memory state of every trigger this worker runs; served at <c>/status</c> and written back by the status writer.</summary>
+public sealed class TriggerStatusStore(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<(ResourceKind, ResourceKey), TriggerState> _states = new();
+
+    public IReadOnlyCollection<TriggerState> All => [.. _states.Values.OrderBy(s => s.Trigger.ToString(), StringComparer.Ordinal)];
+
+    public TriggerState? Get(ResourceKind kind, ResourceKey key) => _states.TryGetValue((kind, key), out var s) ? s : null;
+
+    /// <summary>Records a condition; returns the new state and whether anything a reader cares about changed.</summary>
+    public (TriggerState State, bool Changed) SetCondition(ResourceKind kind, ResourceKey key, long? generation, TriggerCondition condition, int subscriptions)
+    {
+        while (true)
+        {
+            if (_states.TryGetValue((kind, key), out var old))
+            {
+                var transition = old.Condition.Ready != condition.Ready || old.Condition.Reason != condition.Reason
+                    ? time.GetUtcNow()
+                    : old.LastTransitionTime;
+                var updated = old with { ObservedGeneration = generation, Condition = condition, Subscriptions = subscriptions, LastTransitionTime = transition };
+                if (updated == old)
+                {
+                    return (old, false);
+                }
+
+                if (_states.TryUpdate((kind, key), updated, old))
+                {
+                    return (updated, true);
+                }
+            }
+            else
+            {
+                var created = new TriggerState(kind, key, generation, condition, subscriptions, time.GetUtcNow());
+                if (_states.TryAdd((kind, key), created))
+                {
+                    return (created, true);
+                }
+            }
+        }
+    }
+
+    /// <summary>Applies a change to an existing state (cron times); returns null when the trigger is unknown.</summary>
+    public TriggerState? Update(ResourceKind kind, ResourceKey key, Func<TriggerState, TriggerState> change)
+    {
+        while (_states.TryGetValue((kind, key), out var old))
+        {
+            var updated = change(old);
+            if (_states.TryUpdate((kind, key), updated, old))
+            {
+                return updated;
+            }
+        }
+
+        return null;
+    }
+
+    public void Remove(ResourceKind kind, ResourceKey key) => _states.TryRemove((kind, key), out _);
+}
+
+/// <summary>Writes a trigger's status back to where it lives (the API server's status subresource).</summary>
+public interface ITriggerStatusWriter
+{
+    Task WriteAsync(TriggerState state, CancellationToken cancellationToken);
+}
+
+/// <summary>Status writer for sources that have nowhere to write (manifests): the store and <c>/status</c> are the record.</summary>
+public sealed class NullTriggerStatusWriter : ITriggerStatusWriter
+{
+    public Task WriteAsync(TriggerState state, CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,354 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Triggers.Core.Resources;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Triggers.Core.Sources;
+
+/// <summary>A problem with one manifest document: the file, the document's 1-based index, and what is wrong.</summary>
+public sealed record ManifestProblem(string File, int DocumentIndex, string Message, string? Kind = null, string? Name = null)
+{
+    public override string ToString()
+    {
+        var what = Kind is null ? "" : Name is null ? $" {Kind}" : $" {Kind} {Name}";
+        return $"{File}, document {DocumentIndex}{what}: {Message}";
+    }
+}
+
+/// <summary>One resource loaded from a manifest, with where it came from.</summary>
+public sealed record LoadedResource(ResourceKind Kind, IKubernetesObject<V1ObjectMeta> Resource, string File, int DocumentIndex);
+
+/// <summary>What a file or folder held: resources Triggers handles, problems, and documents of other kinds it skipped.</summary>
+public sealed record ManifestLoadResult(IReadOnlyList<LoadedResource> Resources, IReadOnlyList<ManifestProblem> Problems, int SkippedDocuments);
+
+/// <summary>
+/// Reads Kubernetes manifests (multi-document YAML) into resource models. One broken
+/// document never hides the others: each problem names the file, the document index and the field.
+/// </summary>
+public static class ManifestLoader
+{
+    /// <summary>Every <c>*.yaml</c>/<c>*.yml</c> file below a folder (subfolders too, hidden files not), in a stable order.</summary>
+    public static IReadOnlyList<string> FindFiles(string folder) =>
+        Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                .Where(IsManifestFile)
+                .Order(StringComparer.Ordinal)
+                .ToArray()
+            : [];
+
+    public static bool IsManifestFile(string path)
+    {
+        var ext = Path.GetExtension(path);
+        var name = Path.GetFileName(path);
+        return !name.StartsWith('.') &&
+               (ext.Equals(".yaml", StringComparison.OrdinalIgnoreCase) || ext.Equals(".yml", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Loads every manifest file below <paramref name="folder"/> and reports duplicates across files.</summary>
+    public static ManifestLoadResult LoadFolder(string folder, string defaultNamespace)
+    {
+        var resources = new List<LoadedResource>();
+        var problems = new List<ManifestProblem>();
+        var skipped = 0;
+        foreach (var file in FindFiles(folder))
+        {
+            var result = LoadFile(file, defaultNamespace, Path.GetRelativePath(folder, file));
+            resources.AddRange(result.Resources);
+            problems.AddRange(result.Problems);
+            skipped += result.SkippedDocuments;
+        }
+
+        return Deduplicate(resources, problems, skipped);
+    }
+
+    /// <summary>Reports the second and later definitions of the same kind/namespace/name and keeps the first.</summary>
+    public static ManifestLoadResult Deduplicate(IEnumerable<LoadedResource> resources, IEnumerable<ManifestProblem> problems, int skipped)
+    {
+        var seen = new Dictionary<(ResourceKind, ResourceKey), LoadedResource>();
+        var kept = new List<LoadedResource>();
+        var allProblems = problems.ToList();
+        foreach (var resource in resources)
+        {
+            var key = (resource.Kind, ResourceKey.Of(resource.Resource));
+            if (seen.TryGetValue(key, out var first))
+            {
+                allProblems.Add(new ManifestProblem(resource.File, resource.DocumentIndex,
+                    $"duplicate: {resource.Kind.Kind} {key.Item2} is already defined in {first.File}, document {first.DocumentIndex}; this one is ignored",
+                    resource.Kind.Kind, key.Item2.ToString()));
+                continue;
+            }
+
+            seen[key] = resource;
+            kept.Add(resource);
+        }
+
+        return new ManifestLoadResult(kept, allProblems, skipped);
+    }
+
+    /// <summary>Loads one file; <paramref name="displayName"/> is how problems name it.</summary>
+    public static ManifestLoadResult LoadFile(string path, string defaultNamespace, string? displayName = null)
+    {
+        displayName ??= path;
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new([], [new ManifestProblem(displayName, 0, $"cannot read file: {e.Message}")], 0);
+        }
+
+        return LoadText(text, displayName, defaultNamespace);
+    }
+
+    /// <summary>Loads manifests from YAML text; each <c>---</c>-separated document is parsed on its own so one broken document never hides the next.</summary>
+    public static ManifestLoadResult LoadText(string text, string displayName, string defaultNamespace)
+    {
+        var resources = new List<LoadedResource>();
+        var problems = new List<ManifestProblem>();
+        var skipped = 0;
+        var index = 0;
+        foreach (var (chunk, firstLine) in SplitDocuments(text))
+        {
+            if (string.IsNullOrWhiteSpace(StripComments(chunk)))
+            {
+                continue;
+            }
+
+            index++;
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(chunk));
+            }
+            catch (YamlException e)
+            {
+                problems.Add(new ManifestProblem(displayName, index, $"invalid YAML at line {e.Start.Line + firstLine - 1}, column {e.Start.Column}: {Innermost(e).Message}"));
+                continue;
+            }
+
+            foreach (var document in stream.Documents)
+            {
+                switch (ToResource(document.RootNode, displayName, index, defaultNamespace, out var loaded, out var problem))
+                {
+                    case DocumentKind.Resource:
+                        resources.Add(loaded!);
+                        break;
+                    case DocumentKind.Problem:
+                        problems.Add(problem!);
+                        break;
+                    case DocumentKind.Other:
+                        skipped++;
+                        break;
+                }
+            }
+        }
+
+        return new(resources, problems, skipped);
+    }
+
+    private static IEnumerable<(string Chunk, int FirstLine)> SplitDocuments(string text)
+    {
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        var current = new System.Text.StringBuilder();
+        var firstLine = 1;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || char.IsWhiteSpace(line[3])))
+            {
+                yield return (current.ToString(), firstLine);
+                current.Clear();
+                firstLine = i + 1;
+                // Keep the separator line (it may carry content after it, "--- !tag") so line numbers stay right.
+            }
+
+            current.Append(line).Append('\n');
+        }
+
+        yield return (current.ToString(), firstLine);
+    }
+
+    private static string StripComments(string chunk) =>
+        string.Join('\n', chunk.Split('\n').Select(l => l.TrimStart()).Where(l => !l.StartsWith('#') && l != "---" && l != "..."));
+
+    /// <summary>Converts a YAML tree to JSON following YAML 1.2 core schema typing of plain scalars.</summary>
+    public static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => ToJsonObject(map),
+        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToJson).ToArray()),
+        YamlScalarNode scalar => ScalarToJson(scalar),
+        _ => null,
+    };
+
+    private static JsonObject ToJsonObject(YamlMappingNode map)
+    {
+        var obj = new JsonObject();
+        foreach (var (keyNode, valueNode) in map.Children)
+        {
+            var key = keyNode is YamlScalarNode s ? s.Value ?? "" : throw new YamlException(keyNode.Start, keyNode.End, "mapping keys must be scalars");
+            if (obj.ContainsKey(key))
+            {
+                throw new YamlException(keyNode.Start, keyNode.End, $"duplicate key \"{key}\"");
+            }
+
+            obj[key] = ToJson(valueNode);
+        }
+
+        return obj;
+    }
+
+    private static JsonNode? ScalarToJson(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? "";
+        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
+        {
+            return JsonValue.Create(value);
+        }
+
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+        }
+
+        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            return JsonValue.Create(integer);
+        }
+
+        if (value.Length > 0 && (char.IsAsciiDigit(value[0]) || value[0] is '-' or '+' or '.') &&
+            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
+        {
+            return JsonValue.Create(real);
+        }
+
+        return JsonValue.Create(value);
+    }
+
+    private static DocumentKind ToResource(YamlNode root, string file, int index, string defaultNamespace, out LoadedResource? loaded, out ManifestProblem? problem)
+    {
+        loaded = null;
+        problem = null;
+        JsonNode? json;
+        try
+        {
+            json = ToJson(root);
+        }
+        catch (YamlException e)
+        {
+            problem = new ManifestProblem(file, index, $"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
+            return DocumentKind.Problem;
+        }
+
+        if (json is null || (json is JsonValue v && v.GetValueKind() == JsonValueKind.Null))
+        {
+            return DocumentKind.Empty;
+        }
+
+        if (json is not JsonObject obj)
+        {
+            problem = new ManifestProblem(file, index, "a manifest document must be a mapping with apiVersion, kind and metadata");
+            return DocumentKind.Problem;
+        }
+
+        var apiVersion = (obj["apiVersion"] as JsonValue)?.TryGetValue<string>(out var av) == true ? av : null;
+        var kindName = (obj["kind"] as JsonValue)?.TryGetValue<string>(out var k) == true ? k : null;
+        if (apiVersion is null || kindName is null)
+        {
+            problem = new ManifestProblem(file, index, apiVersion is null ? "field apiVersion is missing" : "field kind is missing", kindName);
+            return DocumentKind.Problem;
+        }
+
+        if (kindName == "List" && obj["items"] is JsonArray)
+        {
+            problem = new ManifestProblem(file, index, "kind List is not supported; write one document per resource", kindName);
+            return DocumentKind.Problem;
+        }
+
+        var kind = ResourceKind.Find(apiVersion, kindName);
+        if (kind is null)
+        {
+            if (apiVersion.StartsWith("kubeless.io/", StringComparison.Ordinal) && apiVersion != "kubeless.io/v1beta1")
+            {
+                problem = new ManifestProblem(file, index, $"apiVersion {apiVersion} is not supported; use kubeless.io/v1beta1", kindName);
+                return DocumentKind.Problem;
+            }
+
+            return DocumentKind.Other; // Deployments, HTTPTriggers, ...: not ours to run
+        }
+
+        var name = (obj["metadata"]?["name"] as JsonValue)?.TryGetValue<string>(out var n) == true ? n : null;
+        if (string.IsNullOrEmpty(name))
+        {
+            problem = new ManifestProblem(file, index, "field metadata.name is missing", kindName);
+            return DocumentKind.Problem;
+        }
+
+        IKubernetesObject<V1ObjectMeta> resource;
+        try
+        {
+            resource = ResourceJson.Deserialize(kind, obj);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) ? "" : $"field {e.Path.TrimStart('$', '.')}: ";
+            problem = new ManifestProblem(file, index, $"{field}{FirstSentence(e.Message)}", kindName, name);
+            return DocumentKind.Problem;
+        }
+
+        resource.Metadata ??= new V1ObjectMeta();
+        resource.Metadata.NamespaceProperty ??= defaultNamespace;
+        resource.Metadata.Generation ??= 1;
+        // A content hash stands in for the API server's resourceVersion, so an unchanged document is a no-op.
+        resource.Metadata.ResourceVersion ??= Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(obj.ToJsonString())), 0, 8).ToLowerInvariant();
+        loaded = new LoadedResource(kind, resource, file, index);
+        return DocumentKind.Resource;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is YamlException inner ? Innermost(inner) : e;
+
+    private enum DocumentKind
+    {
+        Resource,
+        Problem,
+        Empty,
+        Other,
+    }
+}
+
+/// <summary>JSON (de)serialisation of the resource kinds with KubernetesClient's settings.</summary>
+public static class ResourceJson
+{
+    public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, JsonNode json)
+    {
+        var text = json.ToJsonString();
+        IKubernetesObject<V1ObjectMeta>? result = kind.Kind switch
+        {
+            Function.KindName => KubernetesJson.Deserialize<Function>(text),
+            NatsTrigger.KindName => KubernetesJson.Deserialize<NatsTrigger>(text),
+            KafkaTrigger.KindName => KubernetesJson.Deserialize<KafkaTrigger>(text),
+            CronJobTrigger.KindName => KubernetesJson.Deserialize<CronJobTrigger>(text),
+            V1Service.KubeKind => KubernetesJson.Deserialize<V1Service>(text),
+            _ => throw new JsonException($"kind {kind.Kind} is not handled"),
+        };
+        return result ?? throw new JsonException("document is null");
+    }
+}

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.Options;
+
+namespace Triggers.Core;
+
+/// <summary>Where the worker reads resources from (<c>Triggers:Source</c>).</summary>
+public enum SourceKind
+{
+    Kubernetes,
+    Manifests,
+}
+
+/// <summary>Settings of the <c>Triggers</c> configuration section, shared by every worker.</summary>
+public sealed class TriggersOptions
+{
+    public const string Section = "Triggers";
+
+    /// <summary><c>Kubernetes</c> (default) or <c>Manifests</c>.</summary>
+    public SourceKind Source { get; set; } = SourceKind.Kubernetes;
+
+    /// <summary>Watch only this namespace; empty watches all namespaces.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>Folder of <c>*.yaml</c>/<c>*.yml</c> manifests (Manifests source).</summary>
+    public string? ManifestsPath { get; set; }
+
+    /// <summary>Namespace given to manifests that name none.</summary>
+    public string DefaultNamespace { get; set; } = "default";
+
+    /// <summary>Kubernetes cluster DNS domain used to build function URLs.</summary>
+    public string ClusterDomain { get; set; } = "cluster.local";
+
+    /// <summary>Path of a kubeconfig file; empty uses in-cluster config, then the default kubeconfig.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>Small state file for manifests mode (cron last-fire times).</summary>
+    public string? StatePath { get; set; }
+
+    /// <summary>Write trigger status back to the API server (Kubernetes source only).</summary>
+    public bool WriteStatus { get; set; } = true;
+
+    public DeliveryOptions Delivery { get; set; } = new();
+}
+
+/// <summary>Default delivery settings (<c>Triggers:Delivery</c>), overridden per trigger by <c>spec.delivery</c>.</summary>
+public sealed class DeliveryOptions
+{
+    public int MaxAttempts { get; set; } = 5;
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Per-attempt timeout of one POST.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest <c>Retry-After</c> the dispatcher will honour before capping it.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Circuit breaker: failure ratio over the sampling window that opens it.</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    public int BreakerMinimumThroughput { get; set; } = 20;
+
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest response body kept in a dispatch result (the rest is dropped).</summary>
+    public int MaxResponseBodyBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>Checks <see cref="TriggersOptions"/> at start; every message names the configuration key.</summary>
+public sealed class TriggersOptionsValidator : IValidateOptions<TriggersOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TriggersOptions options)
+    {
+        var errors = new List<string>();
+        if (!Enum.IsDefined(options.Source))
+        {
+            errors.Add($"Triggers:Source must be Kubernetes or Manifests (got '{options.Source}').");
+        }
+
+        if (options.Source == SourceKind.Manifests)
+        {
+            if (string.IsNullOrWhiteSpace(options.ManifestsPath))
+            {
+                errors.Add("Triggers:ManifestsPath is required when Triggers:Source is Manifests.");
+            }
+            else if (!Directory.Exists(options.ManifestsPath))
+            {
+                errors.Add($"Triggers:ManifestsPath '{options.ManifestsPath}' is not an existing directory.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterDomain))
+        {
+            errors.Add("Triggers:ClusterDomain must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DefaultNamespace))
+        {
+            errors.Add("Triggers:DefaultNamespace must not be empty.");
+        }
+
+        if (!string.IsNullOrEmpty(options.Kubeconfig) && !File.Exists(options.Kubeconfig))
+        {
+            errors.Add($"Triggers:Kubeconfig '{options.Kubeconfig}' does not exist.");
+        }
+
+        var d = options.Delivery;
+        if (d.MaxAttempts < 1)
+        {
+            errors.Add($"Triggers:Delivery:MaxAttempts must be at least 1 (got {d.MaxAttempts}).");
+        }
+
+        if (d.InitialBackoff <= TimeSpan.Zero)
+        {
+            errors.Add($"Triggers:Delivery:InitialBackoff must be positive (got {d.InitialBackoff}).");
+        }
+
+        if (d.MaxBackoff < d.InitialBackoff)
+        {
+            errors.Add($"Triggers:Delivery:MaxBackoff ({d.MaxBackoff}) must not be less than Triggers:Delivery:InitialBackoff ({d.InitialBackoff}).");
+        }
+
+        if (d.Timeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Triggers:Delivery:Timeout must be positive (got {d.Timeout}).");
+        }
+
+        if (d.BreakerFailureRatio is <= 0 or > 1)
+        {
+            errors.Add($"Triggers:Delivery:BreakerFailureRatio must be in (0, 1] (got {d.BreakerFailureRatio}).");
+        }
+
+        if (d.BreakerMinimumThroughput < 2)
+        {
+            errors.Add($"Triggers:Delivery:BreakerMinimumThroughput must be at least 2 (got {d.BreakerMinimumThroughput}).");
+        }
+
+        if (d.BreakerBreakDuration < TimeSpan.FromMilliseconds(500))
+        {
+            errors.Add($"Triggers:Delivery:BreakerBreakDuration must be at least 00:00:00.5 (got {d.BreakerBreakDuration}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
