@@ -1,4 +1,3 @@
-using System.Globalization;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
@@ -50,7 +49,7 @@ internal sealed partial class CronScheduler
 
             var headers = new List<KeyValuePair<string, string>>
             {
-                new(ScheduledTimeHeader, scheduled.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)),
+                new(ScheduledTimeHeader, EventHeaders.FormatTime(scheduled)),
             };
             if (kind == FireKind.Late)
             {
@@ -100,16 +99,28 @@ internal sealed partial class CronScheduler
 
     private async Task DeliverAsync(CronJob job, CronPlan plan, TriggerEvent triggerEvent, CronRun run)
     {
+        var tags = CronMetrics.Tags(plan);
+        var shared = metrics.Shared;
+        shared.Received(tags);
+        shared.InFlight(tags, 1);
         try
         {
             var result = await dispatcher.DispatchAsync(triggerEvent, plan.Function, plan.Policy, run.Token).ConfigureAwait(false);
+            shared.Duration(tags, result.Elapsed);
+            if (result.Attempts > 1)
+            {
+                shared.Retried(tags, result.Attempts - 1);
+            }
+
             if (result.IsDelivered)
             {
+                shared.Delivered(tags);
                 var done = time.GetUtcNow().UtcDateTime;
                 await PublishAsync(plan, s => s with { LastSuccessfulTime = s.LastSuccessfulTime > done ? s.LastSuccessfulTime : done }, _stopping.Token).ConfigureAwait(false);
             }
             else
             {
+                shared.Failed(tags);
                 Log.NotDelivered(logger, plan.Key, triggerEvent.Id, plan.Function.ToString(), result.Reason, result.Attempts);
             }
         }
@@ -123,6 +134,7 @@ internal sealed partial class CronScheduler
         }
         finally
         {
+            shared.InFlight(tags, -1);
             job.EndRun(run);
         }
     }
