@@ -36,6 +36,7 @@ internal sealed partial class CronScheduler(
     private StandaloneSchedulerFactory? _factory;
     private IScheduler? _scheduler;
     private volatile bool _leader;
+    private int _disposed;
 
     public bool IsLeader => _leader;
 
@@ -179,6 +180,12 @@ internal sealed partial class CronScheduler(
 
     public async ValueTask DisposeAsync()
     {
+        // The container may hold this instance under two service types and dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _leader = false;
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_scheduler is { } scheduler)
