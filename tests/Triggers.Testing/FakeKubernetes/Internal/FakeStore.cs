@@ -217,7 +217,7 @@ internal sealed class FakeStore(TimeProvider time)
             metadata["namespace"] = @namespace;
             metadata["uid"] = Guid.NewGuid().ToString();
             metadata["creationTimestamp"] = Timestamp();
-            metadata["generation"] = 1;
+            metadata["generation"] = 1L;
             metadata["resourceVersion"] = Rv(++_resourceVersion);
             metadata.Remove("deletionTimestamp");
             if (type.HasStatusSubresource)
@@ -514,9 +514,10 @@ internal sealed class FakeStore(TimeProvider time)
             SetOrRemove(metadata, field, currentMetadata[field]);
         }
 
-        if (!JsonNode.DeepEquals(WithoutMetadataAndStatus(result), WithoutMetadataAndStatus(current)))
+        // Like a CRD: generation moves on any change but metadata, and status too when it has its own subresource.
+        if (!JsonNode.DeepEquals(WithoutMetadata(result, type.HasStatusSubresource), WithoutMetadata(current, type.HasStatusSubresource)))
         {
-            metadata["generation"] = ((long?)currentMetadata["generation"] ?? 0) + 1;
+            metadata["generation"] = (long.TryParse(currentMetadata["generation"]?.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var generation) ? generation : 0) + 1;
         }
 
         if (JsonNode.DeepEquals(result, current))
@@ -579,12 +580,12 @@ internal sealed class FakeStore(TimeProvider time)
         return objects;
     }
 
-    private static JsonObject WithoutMetadataAndStatus(JsonObject obj)
+    private static JsonObject WithoutMetadata(JsonObject obj, bool withoutStatus)
     {
         var copy = new JsonObject();
         foreach (var (key, value) in obj)
         {
-            if (key is not ("metadata" or "status" or "apiVersion" or "kind"))
+            if (key is not ("metadata" or "apiVersion" or "kind") && !(withoutStatus && key == "status"))
             {
                 copy[key] = value?.DeepClone();
             }
