@@ -139,6 +139,28 @@ internal sealed class CronSchedule
         return times;
     }
 
+    /// <summary>The latest fire time in (<paramref name="after"/>, <paramref name="until"/>], found by widening a window back from <paramref name="until"/>.</summary>
+    public DateTimeOffset? LatestIn(DateTimeOffset after, DateTimeOffset until)
+    {
+        TimeSpan[] windows = [TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(32), TimeSpan.FromDays(367), TimeSpan.FromDays(366 * 8)];
+        foreach (var window in windows)
+        {
+            var start = until - window > after ? until - window : after;
+            var times = Between(start, until, int.MaxValue);
+            if (times.Count > 0)
+            {
+                return times[^1];
+            }
+
+            if (start == after)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
     public override string ToString() => TimeZone == TimeZoneInfo.Utc ? Text : $"{Text} ({TimeZone.Id})";
 
     private static bool TryParseFields(string text, out ulong[] fields, out bool hasSeconds, out string error)

@@ -14,18 +14,19 @@ internal enum FireKind
 
 internal sealed partial class CronScheduler
 {
-    private async Task FireAsync(CronJob job, DateTimeOffset scheduled, FireKind kind, string? runNow, CancellationToken cancellationToken)
+    /// <summary>Fires one tick; returns the call it started, or null when it was skipped or not this replica's to fire.</summary>
+    private async Task<CronRun?> FireAsync(CronJob job, DateTimeOffset scheduled, FireKind kind, string? runNow, CancellationToken cancellationToken)
     {
         if (!_leader)
         {
-            return;
+            return null;
         }
 
         var plan = job.Plan;
-        if (kind != FireKind.RunNow && !job.TryClaim(scheduled))
+        if (kind == FireKind.Scheduled && !job.TryClaim(scheduled))
         {
-            // Already fired: the other expression of a day-of-month OR day-of-week schedule, or a resumed tick.
-            return;
+            // Already fired: the other expression of a day-of-month OR day-of-week schedule, or a tick caught up on.
+            return null;
         }
 
         try
@@ -78,7 +79,7 @@ internal sealed partial class CronScheduler
             {
                 metrics.Skipped(plan, "forbid");
                 Log.SkippedForbid(logger, plan.Key, scheduled);
-                return;
+                return null;
             }
 
             if (replaced)
@@ -90,10 +91,12 @@ internal sealed partial class CronScheduler
             metrics.Fired(plan, kind.ToString().ToLowerInvariant(), lateness);
             Log.Fired(logger, plan.Key, scheduled, lateness, triggerEvent.Id);
             run.Start(() => DeliverAsync(job, plan, triggerEvent, run));
+            return run;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Log.TickFailed(logger, plan.Key, e);
+            return null;
         }
     }
 

@@ -204,15 +204,36 @@ internal sealed partial class CronScheduler(
     }
 
     /// <summary>Called by Quartz for every trigger firing.</summary>
-    internal Task OnQuartzTickAsync(string key, DateTimeOffset scheduled, CancellationToken cancellationToken) =>
-        _jobs.TryGetValue(key, out var job) ? FireAsync(job, scheduled, FireKind.Scheduled, null, cancellationToken) : Task.CompletedTask;
+    internal async Task OnQuartzTickAsync(string key, DateTimeOffset scheduled, CancellationToken cancellationToken)
+    {
+        if (_jobs.TryGetValue(key, out var job))
+        {
+            await FireAsync(job, scheduled, FireKind.Scheduled, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-    private static async Task RunFiresAsync(List<Func<Task>> fires)
+    /// <summary>Starts the fires decided under the gate (run-now, catch-up) without holding the reconciler up while they run.</summary>
+    private Task RunFiresAsync(List<Func<Task>> fires)
     {
         foreach (var fire in fires)
         {
-            await fire().ConfigureAwait(false);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await fire().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                }
+                catch (Exception e)
+                {
+                    Log.TickFailed(logger, "catch-up", e);
+                }
+            }, CancellationToken.None);
         }
+
+        return Task.CompletedTask;
     }
 
     private async Task ScheduleLockedAsync(CronJob job, List<Func<Task>> fires, CancellationToken cancellationToken)
@@ -233,30 +254,24 @@ internal sealed partial class CronScheduler(
         // the previous leader wrote to the API server.
         var resume = Max(job.LastTick, Max(state.Get(plan.Trigger)?.LastScheduleTime, ObservedLastSchedule(plan.Trigger)));
         job.AdvanceTo(resume);
-        if (resume is { } from)
+        if (resume is { } from && CatchUp(plan, from, now) is { Count: > 0 } late)
         {
-            var missed = plan.Schedule.Between(from, now, options.Value.MaxMissedTicks);
-            if (missed.Count > 0)
+            // Claimed here, under the gate and before Quartz starts, so a Quartz tick can never race a catch-up.
+            job.AdvanceTo(late[^1]);
+            fires.Add(async () =>
             {
-                var latest = missed[^1];
-                var fireLate = plan.StartingDeadline is not { } deadline || now - latest <= deadline;
-                var lost = missed.Count - (fireLate ? 1 : 0);
-                if (lost > 0)
+                foreach (var tick in late)
                 {
-                    metrics.Missed(plan, lost);
-                    Log.Missed(logger, plan.Key, lost, from);
-                }
+                    Log.CatchUp(logger, plan.Key, tick, time.GetUtcNow() - tick);
+                    var run = await FireAsync(job, tick, FireKind.Late, null, _stopping.Token).ConfigureAwait(false);
 
-                if (fireLate)
-                {
-                    Log.CatchUp(logger, plan.Key, latest, now - latest);
-                    fires.Add(() => FireAsync(job, latest, FireKind.Late, null, _stopping.Token));
+                    // Forbid and Replace run missed ticks one after another rather than skipping or cancelling them.
+                    if (run is not null && plan.Concurrency != ConcurrencyPolicy.Allow)
+                    {
+                        await run.Completion.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                    }
                 }
-                else
-                {
-                    job.AdvanceTo(latest);
-                }
-            }
+            });
         }
 
         var detail = JobBuilder.Create<CronTickJob>().WithIdentity(jobKey).Build();
@@ -272,6 +287,36 @@ internal sealed partial class CronScheduler(
         var next = plan.Schedule.NextAfter(now);
         Log.Scheduled(logger, plan.Key, plan.Schedule.ToString(), next);
         await PublishAsync(plan, s => s with { NextScheduleTime = next?.UtcDateTime }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The missed ticks in (<paramref name="from"/>, <paramref name="now"/>] to fire late: with
+    /// <c>spec.startingDeadlineSeconds</c>, every one inside the deadline (at most
+    /// <c>Cron:MaxMissedTicks</c>, the newest); without it, only the latest, as Kubernetes CronJobs do.
+    /// The others are counted as missed.
+    /// </summary>
+    private List<DateTimeOffset> CatchUp(CronPlan plan, DateTimeOffset from, DateTimeOffset now)
+    {
+        const int CountLimit = 100_000;
+        List<DateTimeOffset> late;
+        if (plan.StartingDeadline is { } deadline)
+        {
+            var windowStart = now - deadline > from ? now - deadline : from;
+            late = [.. plan.Schedule.Between(windowStart, now, CountLimit).TakeLast(options.Value.MaxMissedTicks)];
+        }
+        else
+        {
+            late = plan.Schedule.LatestIn(from, now) is { } latest ? [latest] : [];
+        }
+
+        var missed = plan.Schedule.Between(from, now, CountLimit).Count - late.Count;
+        if (missed > 0)
+        {
+            metrics.Missed(plan, missed);
+            Log.Missed(logger, plan.Key, missed, from);
+        }
+
+        return late;
     }
 
     private DateTimeOffset? ObservedLastSchedule(ResourceKey trigger) =>
