@@ -14,6 +14,7 @@ internal sealed class CronWorker : IAsyncDisposable
 {
     private static readonly HttpClient Http = new();
     private readonly WebApplication _app;
+    private bool _disposed;
 
     private CronWorker(WebApplication app, string folder, string statePath)
     {
@@ -41,19 +42,34 @@ internal sealed class CronWorker : IAsyncDisposable
         return (folder, Path.Combine(root, "state", "cron-state.json"));
     }
 
-    public static async Task<CronWorker> StartAsync(string folder, string statePath, Action<IServiceCollection>? configureServices = null)
+    public static Task<CronWorker> StartAsync(string folder, string statePath, Action<IServiceCollection>? configureServices = null) =>
+        StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Triggers:Source"] = "Manifests",
+                ["Triggers:ManifestsPath"] = folder,
+                ["Triggers:StatePath"] = statePath,
+            },
+            configureServices,
+            folder,
+            statePath);
+
+    /// <summary>Starts a worker with the given configuration on top of the test defaults.</summary>
+    public static async Task<CronWorker> StartAsync(IDictionary<string, string?> configuration, Action<IServiceCollection>? configureServices = null, string folder = "", string statePath = "")
     {
-        var builder = CronWorkerHost.CreateBuilder([], new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
-            ["Triggers:Source"] = "Manifests",
-            ["Triggers:ManifestsPath"] = folder,
-            ["Triggers:StatePath"] = statePath,
             ["Triggers:Delivery:MaxAttempts"] = "2",
             ["Triggers:Delivery:InitialBackoff"] = "00:00:00.050",
             ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Quartz"] = "Warning",
-        });
+        };
+        foreach (var (key, value) in configuration)
+        {
+            settings[key] = value;
+        }
+
+        var builder = CronWorkerHost.CreateBuilder([], settings);
         configureServices?.Invoke(builder.Services);
         var app = CronWorkerHost.Build(builder);
         var worker = new CronWorker(app, folder, statePath);
@@ -97,8 +113,30 @@ internal sealed class CronWorker : IAsyncDisposable
         return (int)response.StatusCode;
     }
 
+    /// <summary>Stops the worker the way a killed pod stops: no graceful shutdown, the Lease is not released.</summary>
+    public async Task KillAsync()
+    {
+        try
+        {
+            await _app.StopAsync(new CancellationToken(canceled: true));
+        }
+        catch (Exception e) when (e is OperationCanceledException or AggregateException)
+        {
+            // An aborted shutdown is the point.
+        }
+
+        await _app.DisposeAsync();
+        _disposed = true;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -321,7 +321,7 @@ internal sealed partial class CronScheduler(
 
     private DateTimeOffset? ObservedLastSchedule(ResourceKey trigger) =>
         cache.Snapshot().Get<CronJobTrigger>(ResourceKind.CronJobTrigger, trigger)?.Status?.LastScheduleTime is { } t
-            ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc))
+            ? new DateTimeOffset(t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : DateTime.SpecifyKind(t, DateTimeKind.Utc))
             : null;
 
     private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
