@@ -89,7 +89,7 @@ internal sealed class DemoFunctions : IAsyncDisposable
     {
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
-        Log($"ORDER from {request.Headers["event-topic"]} key={request.Headers["event-key"]} ({body.Length} bytes)");
+        Log($"ORDER from {request.Headers["event-topic"]} key={request.Headers["kafka-key"]} ({body.Length} bytes)");
         return Results.Ok();
     }
 }
