@@ -4,6 +4,7 @@ using Triggers.Core.Reconcile;
 using Triggers.Core.Sources;
 using Triggers.Cron;
 using Triggers.Dev.Embedded;
+using Triggers.Nats.Embedded;
 using Triggers.Kafka;
 using Triggers.Kafka.Embedded;
 using Triggers.Nats;

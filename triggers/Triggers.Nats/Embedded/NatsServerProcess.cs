@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Triggers.Dev.Embedded;
+namespace Triggers.Nats.Embedded;
 
-/// <summary>An embedded <c>nats-server</c> child process on a free loopback port, with JetStream and a temporary store.</summary>
-internal sealed class NatsServerProcess : IAsyncDisposable
+/// <summary>
+/// An embedded <c>nats-server</c> child process on a free loopback port, with JetStream and a
+/// temporary store: what the local runner and the benchmarks use when no NATS URL is given.
+/// </summary>
+public sealed class NatsServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _storeDir;
@@ -110,7 +113,7 @@ internal sealed class NatsServerProcess : IAsyncDisposable
         }
     }
 
-    internal static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
