@@ -331,6 +331,47 @@ public sealed class CronWorkerTests
         Assert.Equal($"{DateTimeOffset.UtcNow.Year}-01-01T00:00:00.000Z", request.Header(CronScheduler.ScheduledTimeHeader));
     }
 
+    [Fact]
+    public async Task Run_Endpoint_Fires_A_Trigger_Once_Now_When_Enabled()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        var (folder, statePath) = CronWorker.NewFolders();
+        File.WriteAllText(Path.Combine(folder, "function.yaml"), CronWorker.Function("target", function.Url));
+        File.WriteAllText(Path.Combine(folder, "trigger.yaml"), CronWorker.Trigger("on-demand", "target", "@yearly"));
+        await using var worker = await CronWorker.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Triggers:Source"] = "Manifests",
+                ["Triggers:ManifestsPath"] = folder,
+                ["Triggers:StatePath"] = statePath,
+                ["Cron:EnableRunEndpoint"] = "true",
+            },
+            folder: folder,
+            statePath: statePath);
+        await worker.WaitForStateAsync("on-demand", s => s.NextScheduleTime is not null, "scheduled");
+        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
+
+        using var fired = await http.PostAsync(new Uri("cron/default/on-demand/run", UriKind.Relative), null);
+        using var unknown = await http.PostAsync(new Uri("cron/default/no-such-trigger/run", UriKind.Relative), null);
+        await function.WaitForRequestsAsync(1);
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, fired.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("api", function.Requests[0].Header(CronScheduler.RunNowHeader));
+        Assert.Equal("on-demand", function.Requests[0].Header("event-topic"));
+    }
+
+    [Fact]
+    public async Task Run_Endpoint_Is_Not_Served_By_Default()
+    {
+        await using var worker = await CronWorker.StartAsync();
+        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
+
+        using var response = await http.PostAsync(new Uri("cron/default/anything/run", UriKind.Relative), null);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     private static void AssertCondition(JsonElement trigger, bool ready, string reason, string message)
     {
         Assert.Equal(ready, trigger.GetProperty("ready").GetBoolean());

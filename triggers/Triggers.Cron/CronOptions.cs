@@ -25,7 +25,10 @@ public sealed class CronOptions
 
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Most missed ticks looked at after a restart or failover (older ones are counted in one go).</summary>
+    /// <summary>Serve <c>POST /cron/{namespace}/{name}/run</c>, which fires a trigger once now (the local runner's <c>fire</c> command).</summary>
+    public bool EnableRunEndpoint { get; set; }
+
+    /// <summary>Most missed ticks inside <c>spec.startingDeadlineSeconds</c> fired after a restart or failover (the newest; the rest are counted as missed).</summary>
     public int MaxMissedTicks { get; set; } = 100;
 }
 

@@ -29,6 +29,20 @@ public static class CronWorkerHost
     {
         var app = builder.Build();
         app.MapTriggersEndpoints();
+        if (app.Services.GetRequiredService<IOptions<CronOptions>>().Value.EnableRunEndpoint)
+        {
+            app.MapPost("/cron/{namespace}/{name}/run", async (string @namespace, string name, CronScheduler scheduler, CancellationToken cancellationToken) =>
+            {
+                var (outcome, fired, message) = await scheduler.RunNowAsync(new ResourceKey(@namespace, name), cancellationToken).ConfigureAwait(false);
+                return outcome switch
+                {
+                    RunNowOutcome.Fired => Results.Accepted(value: new { trigger = $"{@namespace}/{name}", fired }),
+                    RunNowOutcome.NotFound => Results.NotFound(message),
+                    _ => Results.Conflict(message),
+                };
+            });
+        }
+
         return app;
     }
 

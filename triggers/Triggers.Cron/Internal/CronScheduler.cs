@@ -8,6 +8,14 @@ using Triggers.Core.Sources;
 
 namespace Triggers.Cron.Internal;
 
+/// <summary>How a run-now request ended.</summary>
+internal enum RunNowOutcome
+{
+    Fired,
+    NotFound,
+    Refused,
+}
+
 /// <summary>
 /// The running schedules of the cron worker: the subscription set the reconciler drives. It always
 /// knows every wanted schedule, but only the leader has them in Quartz; losing leadership clears
@@ -89,6 +97,34 @@ internal sealed partial class CronScheduler(
         }
 
         await RunFiresAsync(fires).ConfigureAwait(false);
+    }
+
+    /// <summary>Fires every schedule of a trigger once now (the run endpoint).</summary>
+    public async Task<(RunNowOutcome Outcome, int Fired, string Message)> RunNowAsync(ResourceKey trigger, CancellationToken cancellationToken)
+    {
+        var jobs = _jobs.Values.Where(j => j.Plan.Trigger == trigger).ToList();
+        if (jobs.Count == 0)
+        {
+            return (RunNowOutcome.NotFound, 0, $"CronJobTrigger {trigger} is not scheduled here (unknown, or not Ready: see /status)");
+        }
+
+        if (!_leader)
+        {
+            return (RunNowOutcome.Refused, 0, "this replica is not the cron leader");
+        }
+
+        var fired = 0;
+        foreach (var job in jobs)
+        {
+            if (await FireAsync(job, time.GetUtcNow(), FireKind.RunNow, "api", cancellationToken).ConfigureAwait(false) is not null)
+            {
+                fired++;
+            }
+        }
+
+        return fired > 0
+            ? (RunNowOutcome.Fired, fired, "")
+            : (RunNowOutcome.Refused, 0, "the previous call still runs (concurrencyPolicy Forbid)");
     }
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)
