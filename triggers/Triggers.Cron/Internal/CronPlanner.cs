@@ -122,8 +122,14 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
 
     private static bool TryConcurrency(string? text, out ConcurrencyPolicy policy)
     {
-        policy = ConcurrencyPolicy.Forbid;
-        return string.IsNullOrEmpty(text) || (Enum.TryParse(text, ignoreCase: false, out policy) && Enum.IsDefined(policy));
+        (var known, policy) = text switch
+        {
+            null or "" or "Forbid" => (true, ConcurrencyPolicy.Forbid),
+            "Allow" => (true, ConcurrencyPolicy.Allow),
+            "Replace" => (true, ConcurrencyPolicy.Replace),
+            _ => (false, ConcurrencyPolicy.Forbid),
+        };
+        return known;
     }
 
     private static string Hash(params string[] parts) =>
