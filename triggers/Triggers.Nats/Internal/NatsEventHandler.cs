@@ -95,7 +95,7 @@ internal sealed class NatsEventHandler(
 
             if (result.Outcome == DispatchOutcome.Retryable && attempt < js.MaxDeliver)
             {
-                var delay = Backoff(plan.Policy, attempt);
+                var delay = Backoff.Next(plan.Policy, attempt - 1);
                 metrics.Retried(context.Tags, 1);
                 Log.Nacked(logger, triggerEvent.Id, plan.Function.Name, result.Reason, attempt, js.MaxDeliver, delay);
                 await msg.NakAsync(delay: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -105,7 +105,7 @@ internal sealed class NatsEventHandler(
             if (!await DeadLetterOrDiscardAsync(context, triggerEvent, msg.Subject, msg.Data, msg.Headers, result, attempt, cancellationToken).ConfigureAwait(false))
             {
                 // The dead letter could not be written: keep the event in the stream rather than lose it.
-                await msg.NakAsync(delay: Backoff(plan.Policy, attempt), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await msg.NakAsync(delay: Backoff.Next(plan.Policy, attempt - 1), cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -129,13 +129,6 @@ internal sealed class NatsEventHandler(
         {
             // Best effort: an un-acked message comes back after ackWait anyway.
         }
-    }
-
-    internal static TimeSpan Backoff(DeliveryPolicy policy, int attempt)
-    {
-        var exponent = Math.Min(Math.Max(attempt - 1, 0), 30);
-        var ms = Math.Min(policy.MaxBackoff.TotalMilliseconds, policy.InitialBackoff.TotalMilliseconds * Math.Pow(2, exponent));
-        return TimeSpan.FromMilliseconds(ms * (0.8 + (Random.Shared.NextDouble() * 0.4)));
     }
 
     private async Task<DispatchResult> DispatchAsync(SubscriptionContext context, TriggerEvent triggerEvent, DeliveryPolicy policy, CancellationToken cancellationToken)
