@@ -37,10 +37,13 @@ public sealed class NatsOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// Messages buffered in the client per core NATS subscription. When full, the client stops
-    /// reading from the socket (backpressure) instead of dropping, so this bounds memory, not delivery.
+    /// Messages buffered in the client per core NATS subscription. Core NATS cannot slow a
+    /// publisher down, so a burst must fit here: while it does, the client keeps reading as fast
+    /// as the server writes and the server never cuts it off as a slow consumer. When full, the
+    /// client pauses reading (backpressure) rather than dropping; a pause long enough to trip the
+    /// server's write deadline is what loses messages, and it is logged and counted.
     /// </summary>
-    public int PendingMessagesLimit { get; set; } = 65536;
+    public int PendingMessagesLimit { get; set; } = 262_144;
 
     /// <summary>How long starting one subscription may take before it is reported as failed and retried.</summary>
     public TimeSpan SubscribeTimeout { get; set; } = TimeSpan.FromSeconds(10);

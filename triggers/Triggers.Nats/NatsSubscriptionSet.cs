@@ -16,6 +16,7 @@ public sealed class NatsSubscriptionSet : ISubscriptionSet<NatsSubscriptionPlan>
     private readonly NatsEventHandler _handler;
     private readonly NatsOptions _options;
     private readonly ILogger<NatsSubscriptionSet> _logger;
+    private int _disposed;
 
     internal NatsSubscriptionSet(NatsConnectionHolder connection, NatsEventHandler handler, IOptions<NatsOptions> options, ILogger<NatsSubscriptionSet> logger)
     {
@@ -105,8 +106,11 @@ public sealed class NatsSubscriptionSet : ISubscriptionSet<NatsSubscriptionPlan>
 
     public async ValueTask DisposeAsync()
     {
-        await RemoveAllAsync(CancellationToken.None).ConfigureAwait(false);
-        _gate.Dispose();
+        // Registered under two service types, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await RemoveAllAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private async Task<RunningSubscription> StartAsync(NatsSubscriptionPlan plan, CancellationToken cancellationToken)

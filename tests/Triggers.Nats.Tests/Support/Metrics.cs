@@ -2,11 +2,12 @@ using System.Globalization;
 
 namespace Triggers.Nats.Tests.Support;
 
-/// <summary>Reads counters from a worker's Prometheus <c>/metrics</c> endpoint.</summary>
+/// <summary>
+/// Reads counters from a worker's Prometheus <c>/metrics</c> endpoint. Workers hosted in one
+/// process share meters by name, so these sums cover every in-process worker.
+/// </summary>
 internal static class Metrics
 {
-    public static Task<long> DeliveredAsync(TestWorker worker, string triggerNamespace) => SumAsync(worker, "triggers_events_delivered", triggerNamespace);
-
     /// <summary>Sums every sample of a metric family whose labels mention <paramref name="labelFragment"/>.</summary>
     public static async Task<long> SumAsync(TestWorker worker, string family, string labelFragment)
     {
@@ -17,7 +18,8 @@ internal static class Metrics
         {
             if (line.StartsWith(family, StringComparison.Ordinal) && line.Contains(labelFragment, StringComparison.Ordinal))
             {
-                var value = line[(line.LastIndexOf(' ') + 1)..];
+                // "name{labels} value [timestamp]"
+                var value = line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0];
                 total += (long)double.Parse(value, CultureInfo.InvariantCulture);
             }
         }

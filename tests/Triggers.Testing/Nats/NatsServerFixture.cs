@@ -140,6 +140,26 @@ public sealed class NatsServerFixture : IAsyncLifetime, IAsyncDisposable
         return false;
     }
 
+    /// <summary>Messages the server sent to the connections with this client name (<c>out_msgs</c> in <c>/connz</c>).</summary>
+    public async Task<long> MessagesSentToAsync(string clientName, CancellationToken cancellationToken = default)
+    {
+        using var http = new HttpClient { BaseAddress = MonitorUrl };
+        using var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("connz?limit=100000", UriKind.Relative), cancellationToken).ConfigureAwait(false));
+        long total = 0;
+        if (json.RootElement.TryGetProperty("connections", out var connections) && connections.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            foreach (var connection in connections.EnumerateArray())
+            {
+                if (connection.TryGetProperty("name", out var name) && name.GetString() == clientName && connection.TryGetProperty("out_msgs", out var sent))
+                {
+                    total += sent.GetInt64();
+                }
+            }
+        }
+
+        return total;
+    }
+
     public async Task RestartAsync()
     {
         await StopAsync().ConfigureAwait(false);
