@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Triggers.Core.Dispatch;
+
+/// <summary>
+/// The header contract of every POST (ARCHITECTURE.md): Kubeless <c>event-*</c> headers, the
+/// Content-Type rules, and CloudEvents 1.0 binary mode.
+/// </summary>
+public static class EventHeaders
+{
+    public const string EventId = "event-id";
+    public const string EventTime = "event-time";
+    public const string EventType = "event-type";
+    public const string EventNamespace = "event-namespace";
+    public const string EventTopic = "event-topic";
+    public const string CeSpecVersion = "ce-specversion";
+    public const string CeId = "ce-id";
+    public const string CeSource = "ce-source";
+    public const string CeType = "ce-type";
+    public const string CeTime = "ce-time";
+    public const string CeSubject = "ce-subject";
+    public const string TraceParent = "traceparent";
+    public const string TraceState = "tracestate";
+
+    public const string Json = "application/json";
+    public const string PlainText = "text/plain; charset=utf-8";
+    public const string OctetStream = "application/octet-stream";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The message's own content type when it has one, else <c>application/json</c> for a JSON
+    /// object or array, else <c>text/plain; charset=utf-8</c> for valid UTF-8, else octet-stream.
+    /// </summary>
+    public static string ContentTypeOf(string? declared, ReadOnlySpan<byte> body)
+    {
+        if (!string.IsNullOrWhiteSpace(declared))
+        {
+            return declared;
+        }
+
+        if (IsJsonObjectOrArray(body))
+        {
+            return Json;
+        }
+
+        try
+        {
+            _ = StrictUtf8.GetCharCount(body);
+            return PlainText;
+        }
+        catch (DecoderFallbackException)
+        {
+            return OctetStream;
+        }
+    }
+
+    /// <summary>True when the body is one complete, valid JSON object or array (surrounding white space allowed).</summary>
+    public static bool IsJsonObjectOrArray(ReadOnlySpan<byte> body)
+    {
+        var start = 0;
+        if (body.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            start = 3;
+        }
+
+        while (start < body.Length && body[start] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            start++;
+        }
+
+        if (start >= body.Length || body[start] is not ((byte)'{' or (byte)'['))
+        {
+            return false;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(body[start..], new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });
+            while (reader.Read())
+            {
+                // Reading to the end validates the whole document, including trailing content.
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>RFC 3339 UTC with milliseconds, the form every runtime's parser accepts.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Header names the dispatcher sets itself or that belong to the connection; never forwarded from a message.</summary>
+    public static bool IsReserved(string name) =>
+        name.StartsWith("event-", StringComparison.OrdinalIgnoreCase) ||
+        name.StartsWith("ce-", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals(TraceParent, StringComparison.OrdinalIgnoreCase) ||
+        name.Equals(TraceState, StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Host", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("TE", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Trailer", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when a forwarded header can be sent as HTTP: a token name and a value without control characters.</summary>
+    public static bool IsSendable(string name, string value)
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (c <= ' ' || c >= 0x7F || "()<>@,;:\\\"/[]?={}".Contains(c, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        foreach (var c in value)
+        {
+            if ((c < ' ' && c != '\t') || c == 0x7F)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds every contract header of <paramref name="e"/> to a request and returns the content type used.</summary>
+    public static string Apply(TriggerEvent e, HttpRequestHeaders headers, HttpContentHeaders contentHeaders)
+    {
+        var contentType = ContentTypeOf(e.ContentType, e.Body.Span);
+        if (!IsSendable("Content-Type", contentType))
+        {
+            contentType = ContentTypeOf(null, e.Body.Span);
+        }
+
+        var time = FormatTime(e.Time);
+        headers.TryAddWithoutValidation(EventId, e.Id);
+        headers.TryAddWithoutValidation(EventTime, time);
+        headers.TryAddWithoutValidation(EventType, contentType);
+        headers.TryAddWithoutValidation(EventNamespace, e.EventNamespace);
+        headers.TryAddWithoutValidation(EventTopic, e.Topic);
+        headers.TryAddWithoutValidation(CeSpecVersion, "1.0");
+        headers.TryAddWithoutValidation(CeId, e.Id);
+        headers.TryAddWithoutValidation(CeSource, e.Source);
+        headers.TryAddWithoutValidation(CeType, e.Type);
+        headers.TryAddWithoutValidation(CeTime, time);
+        headers.TryAddWithoutValidation(CeSubject, e.Topic);
+        if (e.Headers is { } forwarded)
+        {
+            foreach (var (name, value) in forwarded)
+            {
+                if (!IsReserved(name) && IsSendable(name, value))
+                {
+                    headers.TryAddWithoutValidation(name, value);
+                }
+            }
+        }
+
+        if (!contentHeaders.TryAddWithoutValidation("Content-Type", contentType))
+        {
+            contentHeaders.TryAddWithoutValidation("Content-Type", OctetStream);
+        }
+
+        return contentType;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Triggers.Core.Dispatch;
+
+/// <summary>
+/// POSTs an event to a function through <see cref="IHttpClientFactory"/>. The client's resilience
+/// pipeline (retry with backoff and jitter honouring Retry-After, a circuit breaker per endpoint,
+/// a per-attempt timeout) reads this dispatch's <see cref="DeliveryPolicy"/> from the resilience context.
+/// </summary>
+public sealed partial class HttpEventDispatcher(
+    IHttpClientFactory clientFactory,
+    IOptions<TriggersOptions> options,
+    TimeProvider time,
+    ILogger<HttpEventDispatcher> logger) : IEventDispatcher
+{
+    public const string ClientName = "triggers-dispatch";
+
+    /// <summary>Spans of every dispatch; the HTTP client span (and its traceparent) is their child.</summary>
+    public static readonly ActivitySource ActivitySource = new("Triggers.Dispatch");
+
+    internal static readonly ResiliencePropertyKey<DeliveryPolicy> PolicyKey = new("triggers.delivery-policy");
+    internal static readonly ResiliencePropertyKey<StrongBox<int>> AttemptsKey = new("triggers.attempts");
+
+    public async ValueTask<DispatchResult> DispatchAsync(TriggerEvent triggerEvent, FunctionEndpoint target, DeliveryPolicy policy, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        using var activity = StartActivity(triggerEvent, target);
+        var attempts = new StrongBox<int>(0);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(PolicyKey, policy);
+        context.Properties.Set(AttemptsKey, attempts);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, target.Url);
+            var content = new ReadOnlyMemoryContent(triggerEvent.Body);
+            request.Content = content;
+            EventHeaders.Apply(triggerEvent, request.Headers, content.Headers);
+            request.SetResilienceContext(context);
+
+            var client = clientFactory.CreateClient(ClientName);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var body = await ReadBodyAsync(response.Content, options.Value.Delivery.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            var outcome = Classify(response.StatusCode);
+            var result = new DispatchResult(outcome, status, body, response.Content.Headers.ContentType?.ToString(), Math.Max(attempts.Value, 1), null, time.GetElapsedTime(started));
+            activity?.SetTag("http.response.status_code", status);
+            activity?.SetTag("triggers.outcome", outcome.ToString());
+            activity?.SetTag("triggers.attempts", result.Attempts);
+            if (outcome != DispatchOutcome.Delivered)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, result.Reason);
+            }
+
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            throw;
+        }
+        catch (Exception e) when (Describe(e, policy) is { } reason)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            activity?.SetTag("triggers.outcome", nameof(DispatchOutcome.Retryable));
+            activity?.SetTag("triggers.attempts", Math.Max(attempts.Value, 1));
+            LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(attempts.Value, 1), reason);
+            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(attempts.Value, 1), reason, time.GetElapsedTime(started));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>2xx delivers; 408, 429 and 5xx are worth retrying; anything else will fail the same way again.</summary>
+    public static DispatchOutcome Classify(HttpStatusCode status) => (int)status switch
+    {
+        >= 200 and < 300 => DispatchOutcome.Delivered,
+        408 or 429 or >= 500 => DispatchOutcome.Retryable,
+        _ => DispatchOutcome.Poison,
+    };
+
+    private static string? Describe(Exception e, DeliveryPolicy policy) => e switch
+    {
+        TimeoutRejectedException => $"timeout after {policy.Timeout}",
+        BrokenCircuitException => "circuit open: the function failed too often recently",
+        HttpRequestException h => $"connection error: {h.HttpRequestError} {h.Message}",
+        IOException io => $"connection error: {io.Message}",
+        OperationCanceledException => $"timeout after {policy.Timeout}",
+        _ => null,
+    };
+
+    private static Activity? StartActivity(TriggerEvent e, FunctionEndpoint target)
+    {
+        ActivityContext.TryParse(e.TraceParent, e.TraceState, isRemote: true, out var parent);
+        var activity = ActivitySource.StartActivity($"dispatch {target.Namespace}/{target.Name}", ActivityKind.Producer, parent);
+        if (activity is null)
+        {
+            // No listener: still start a plain activity so the HTTP handler sends a traceparent for this event.
+            activity = new Activity("Triggers.Dispatch");
+            if (parent != default)
+            {
+                activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags);
+                activity.TraceStateString = parent.TraceState;
+            }
+
+            activity.SetIdFormat(ActivityIdFormat.W3C);
+            activity.Start();
+        }
+        else
+        {
+            activity.SetTag("messaging.destination.name", e.Topic);
+            activity.SetTag("triggers.source", e.Source);
+            activity.SetTag("triggers.event_namespace", e.EventNamespace);
+            activity.SetTag("messaging.message.id", e.Id);
+            activity.SetTag("triggers.function", $"{target.Namespace}/{target.Name}");
+        }
+
+        return activity;
+    }
+
+    private static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
+        var length = content.Headers.ContentLength;
+        if (length == 0)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (length is > 0 && length <= limit)
+            {
+                var exact = new byte[length.Value];
+                await stream.ReadExactlyAsync(exact, cancellationToken).ConfigureAwait(false);
+                return exact;
+            }
+
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            var kept = 0;
+            var scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                int read;
+                while ((read = await stream.ReadAsync(scratch, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    // Past the limit the rest is drained and dropped so the connection can be reused.
+                    var keep = Math.Min(read, limit - kept);
+                    if (keep > 0)
+                    {
+                        buffer.Write(scratch.AsSpan(0, keep));
+                        kept += keep;
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+
+            return buffer.WrittenMemory;
+        }
+    }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "Dispatch to {Namespace}/{Function} failed after {Attempts} attempts: {Reason}")]
+    private static partial void LogAttemptsFailed(ILogger logger, string @namespace, string function, int attempts, string reason);
+}
