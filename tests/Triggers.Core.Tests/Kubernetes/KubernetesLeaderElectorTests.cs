@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Triggers.Core.Kubernetes;
+using Triggers.Testing;
 using Triggers.Testing.FakeKubernetes;
 
 namespace Triggers.Core.Tests.Kubernetes;
@@ -23,16 +24,16 @@ public sealed class KubernetesLeaderElectorTests : IAsyncLifetime
         var candidates = Enumerable.Range(1, 3).Select(i => Start($"replica-{i}")).ToArray();
         try
         {
-            await Wait.UntilAsync(() => candidates.Count(c => c.Elector.IsLeader) == 1, "one replica leads");
+            await Eventually.WaitUntilAsync(() => candidates.Count(c => c.Elector.IsLeader) == 1, "one replica leads");
             var first = candidates.Single(c => c.Elector.IsLeader);
             Assert.Equal(first.Elector.Identity, LeaseHolder());
-            await Wait.UntilAsync(() => candidates.All(c => c.Elector.CurrentLeader == first.Elector.Identity), "every replica sees the leader");
+            await Eventually.WaitUntilAsync(() => candidates.All(c => c.Elector.CurrentLeader == first.Elector.Identity), "every replica sees the leader");
 
             // Hard stop: no release of the lease; the others must wait for it to expire.
             await first.Stop.CancelAsync();
             await first.Running.WaitAsync(TimeSpan.FromSeconds(10));
 
-            await Wait.UntilAsync(() => candidates.Count(c => c.Elector.IsLeader) == 1 && !first.Elector.IsLeader, "another replica leads");
+            await Eventually.WaitUntilAsync(() => candidates.Count(c => c.Elector.IsLeader) == 1 && !first.Elector.IsLeader, "another replica leads");
             var second = candidates.Single(c => c.Elector.IsLeader);
             Assert.NotEqual(first.Elector.Identity, second.Elector.Identity);
             Assert.Equal(second.Elector.Identity, LeaseHolder());
@@ -51,13 +52,13 @@ public sealed class KubernetesLeaderElectorTests : IAsyncLifetime
         var only = Start("solo");
         try
         {
-            await Wait.UntilAsync(() => only.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the replica leads and works");
+            await Eventually.WaitUntilAsync(() => only.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the replica leads and works");
 
             await _server.StopAsync();
-            await Wait.UntilAsync(() => !only.Elector.IsLeader && Volatile.Read(ref _active) == 0, "the work is cancelled once renewal fails");
+            await Eventually.WaitUntilAsync(() => !only.Elector.IsLeader && Volatile.Read(ref _active) == 0, "the work is cancelled once renewal fails");
 
             await _server.StartAsync();
-            await Wait.UntilAsync(() => only.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the replica leads again");
+            await Eventually.WaitUntilAsync(() => only.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the replica leads again");
             Assert.Equal(2, _terms.Count);
         }
         finally
@@ -72,7 +73,7 @@ public sealed class KubernetesLeaderElectorTests : IAsyncLifetime
         var only = Start("victim");
         try
         {
-            await Wait.UntilAsync(() => only.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the replica leads");
+            await Eventually.WaitUntilAsync(() => only.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the replica leads");
 
             var lease = _server.Get(FakeResourceType.Leases, "leases", "cron")!;
             lease["spec"]!["holderIdentity"] = "intruder";
@@ -80,8 +81,8 @@ public sealed class KubernetesLeaderElectorTests : IAsyncLifetime
             lease["spec"]!["renewTime"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
             _server.Apply(FakeResourceType.Leases, lease);
 
-            await Wait.UntilAsync(() => !only.Elector.IsLeader && Volatile.Read(ref _active) == 0, "the work is cancelled");
-            await Wait.UntilAsync(() => only.Elector.CurrentLeader == "intruder", "the new holder is seen");
+            await Eventually.WaitUntilAsync(() => !only.Elector.IsLeader && Volatile.Read(ref _active) == 0, "the work is cancelled");
+            await Eventually.WaitUntilAsync(() => only.Elector.CurrentLeader == "intruder", "the new holder is seen");
         }
         finally
         {
