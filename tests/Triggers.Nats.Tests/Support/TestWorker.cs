@@ -28,13 +28,18 @@ internal sealed class TestWorker : IAsyncDisposable
 
     public NatsSubscriptionSet Subscriptions => Services.GetRequiredService<NatsSubscriptionSet>();
 
-    public static async Task<TestWorker> StartAsync(string natsUrl, string manifestsPath, params string[] extraArgs)
+    public static Task<TestWorker> StartAsync(string natsUrl, string manifestsPath, params string[] extraArgs) =>
+        StartWithAsync(natsUrl, ["--Triggers:Source=Manifests", $"--Triggers:ManifestsPath={manifestsPath}", .. extraArgs]);
+
+    /// <summary>The worker in Kubernetes mode, watching the API server the kubeconfig names.</summary>
+    public static Task<TestWorker> StartKubernetesAsync(string natsUrl, string kubeconfig, params string[] extraArgs) =>
+        StartWithAsync(natsUrl, ["--Triggers:Source=Kubernetes", $"--Triggers:Kubeconfig={kubeconfig}", .. extraArgs]);
+
+    private static async Task<TestWorker> StartWithAsync(string natsUrl, string[] sourceArgs)
     {
         string[] args =
         [
             "--urls", "http://127.0.0.1:0",
-            "--Triggers:Source=Manifests",
-            $"--Triggers:ManifestsPath={manifestsPath}",
             $"--Nats:Url={natsUrl}",
             "--Nats:DrainTimeout=00:00:05",
             "--Triggers:Delivery:InitialBackoff=00:00:00.020",
@@ -42,7 +47,7 @@ internal sealed class TestWorker : IAsyncDisposable
             "--Triggers:Delivery:Timeout=00:00:10",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
-            .. extraArgs,
+            .. sourceArgs,
         ];
         var builder = NatsWorkerHost.CreateBuilder(args);
         var app = NatsWorkerHost.Build(builder);
