@@ -62,7 +62,7 @@ public sealed class NatsOutageTests
         function.Respond(r => r.Index < Count / 3 ? FunctionReply.Ok : new FunctionReply(Delay: TimeSpan.FromMinutes(1)));
         using var manifests = new ManifestFolder();
         manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", "orders.new", "fn", extraSpec: "  maxInFlight: 8\n  jetStream:\n    stream: ORDERS\n    ackWait: 12s\n"));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", "orders.new", "fn", extraSpec: "  maxInFlight: 8\n  jetStream:\n    stream: ORDERS\n    ackWait: 4s\n"));
 
         var first = await TestWorker.StartAsync(nats.Url, manifests.Path, "--Triggers:Delivery:Timeout=00:00:02");
         await function.WaitForRequestsAsync((Count / 3) + 1);

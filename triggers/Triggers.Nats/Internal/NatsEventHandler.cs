@@ -11,6 +11,14 @@ namespace Triggers.Nats.Internal;
 /// <summary>The context of one running subscription that every message of it shares.</summary>
 internal sealed record SubscriptionContext(NatsSubscriptionPlan Plan, TagList Tags, string Source)
 {
+    /// <summary>Log scope of every message of the subscription: which trigger and function it serves.</summary>
+    public IReadOnlyList<KeyValuePair<string, object?>> LogScope { get; } =
+    [
+        new("Trigger", Plan.Trigger.ToString()),
+        new("Function", $"{Plan.Function.Namespace}/{Plan.Function.Name}"),
+        new("Subject", Plan.Subject),
+    ];
+
     public static SubscriptionContext For(NatsSubscriptionPlan plan) =>
         new(plan,
             TriggerMetrics.Tags(NatsTrigger.KindName, plan.Trigger.ToString(), $"{plan.Function.Namespace}/{plan.Function.Name}"),

@@ -67,6 +67,7 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
 
     private async Task WorkAsync<T>(ChannelReader<T> reader, Func<T, CancellationToken, Task> handle)
     {
+        using var scope = Logger.BeginScope(Context.LogScope);
         try
         {
             while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
