@@ -23,6 +23,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private volatile KafkaConsumerRunner[] _snapshot = [];
+    private int _disposed;
 
     public KafkaSubscriptionSet(
         IOptions<KafkaOptions> options,
@@ -111,6 +112,12 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
 
     public async ValueTask DisposeAsync()
     {
+        // Registered under two service types, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await RemoveAllAsync(CancellationToken.None).ConfigureAwait(false);
         _deadLetters.Dispose();
         _gate.Dispose();
