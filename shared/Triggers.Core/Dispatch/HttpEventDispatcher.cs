@@ -52,6 +52,8 @@ public sealed partial class HttpEventDispatcher(
             var outcome = Classify(response.StatusCode);
             var result = new DispatchResult(outcome, status, body, response.Content.Headers.ContentType?.ToString(), Math.Max(attempts.Value, 1), null, time.GetElapsedTime(started));
             activity?.SetTag("http.response.status_code", status);
+            activity?.SetTag("triggers.outcome", outcome.ToString());
+            activity?.SetTag("triggers.attempts", result.Attempts);
             if (outcome != DispatchOutcome.Delivered)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, result.Reason);
@@ -67,6 +69,8 @@ public sealed partial class HttpEventDispatcher(
         catch (Exception e) when (Describe(e, policy) is { } reason)
         {
             activity?.SetStatus(ActivityStatusCode.Error, reason);
+            activity?.SetTag("triggers.outcome", nameof(DispatchOutcome.Retryable));
+            activity?.SetTag("triggers.attempts", Math.Max(attempts.Value, 1));
             LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(attempts.Value, 1), reason);
             return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(attempts.Value, 1), reason, time.GetElapsedTime(started));
         }
@@ -114,6 +118,8 @@ public sealed partial class HttpEventDispatcher(
         else
         {
             activity.SetTag("messaging.destination.name", e.Topic);
+            activity.SetTag("triggers.source", e.Source);
+            activity.SetTag("triggers.event_namespace", e.EventNamespace);
             activity.SetTag("messaging.message.id", e.Id);
             activity.SetTag("triggers.function", $"{target.Namespace}/{target.Name}");
         }

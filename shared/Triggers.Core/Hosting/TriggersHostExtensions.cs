@@ -90,6 +90,7 @@ public static class TriggersHostExtensions
         services.TryAddSingleton<ITriggerPlanner<TTrigger, TPlan>>(sp => sp.GetRequiredService<TPlanner>());
         services.TryAddSingleton<TSet>();
         services.TryAddSingleton<ISubscriptionSet<TPlan>>(sp => sp.GetRequiredService<TSet>());
+        services.AddSingleton<ITriggerCheck>(sp => new PlannerCheck<TTrigger, TPlan>(sp.GetRequiredService<ITriggerPlanner<TTrigger, TPlan>>()));
         services.AddHostedService<TriggerReconciler<TTrigger, TPlan>>();
         return services;
     }

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using NATS.Client.Core;
+using Triggers.Nats.Embedded;
+
+namespace Triggers.Benchmarks;
+
+/// <summary>The <c>nats</c> and <c>nats-slow</c> scenarios: direct vs naive bridge vs the NATS worker.</summary>
+internal static class NatsScenarios
+{
+    public static async Task<IReadOnlyList<Row>> ThroughputAsync(int n)
+    {
+        var rows = new List<Row>();
+        await using var nats = await NatsServerProcess.StartAsync(CancellationToken.None);
+        await using var function = await BenchFunction.StartAsync();
+        var payload = Load.Payload();
+
+        var direct = await Load.DirectAsync("nats", function, n, payload);
+        rows.Add(direct);
+        rows.Add(await NaiveAsync("nats", nats.Url, function, Math.Min(n, 5_000), payload));
+
+        using var manifests = Manifests.Nats(function.Url, "bench.triggers", maxInFlight: 128);
+        await using (var worker = await WorkerProcess.StartAsync("Triggers.Nats", [.. Manifests.Args(manifests.Path), $"--Nats:Url={nats.Url}"], TimeSpan.FromSeconds(60)))
+        {
+            var full = await PublishAndWaitAsync(nats.Url, "bench.triggers", function, n, payload, rate: null);
+            rows.Add(new Row("nats", "triggers (full load)", n, full.Rate, full.P50, full.P99, worker.PeakRssMb, worker.CpuSeconds,
+                $"{full.Rate / direct.MessagesPerSecond:0.00} x direct"));
+
+            var half = direct.MessagesPerSecond / 2;
+            var directHalf = await Load.DirectPacedAsync("nats", function, half, TimeSpan.FromSeconds(5), payload);
+            rows.Add(directHalf);
+            var paced = await PublishAndWaitAsync(nats.Url, "bench.triggers", function, (int)(half * 5), payload, rate: half);
+            rows.Add(new Row("nats", $"triggers @ {half:0}/s", (int)(half * 5), half, paced.P50, paced.P99, worker.PeakRssMb, worker.CpuSeconds,
+                $"added p99 {paced.P99 - directHalf.P99Ms:0.00} ms"));
+        }
+
+        return rows;
+    }
+
+    public static async Task<IReadOnlyList<Row>> SlowFunctionAsync(int n)
+    {
+        var rows = new List<Row>();
+        await using var nats = await NatsServerProcess.StartAsync(CancellationToken.None);
+        await using var function = await BenchFunction.StartAsync();
+        function.Delay = TimeSpan.FromMilliseconds(5);
+        var payload = Load.Payload();
+
+        var naive = await NaiveAsync("nats-slow", nats.Url, function, Math.Min(n, 1_000), payload);
+        rows.Add(naive);
+        using var manifests = Manifests.Nats(function.Url, "bench.slow", maxInFlight: 128);
+        await using var worker = await WorkerProcess.StartAsync("Triggers.Nats", [.. Manifests.Args(manifests.Path), $"--Nats:Url={nats.Url}"], TimeSpan.FromSeconds(60));
+        var result = await PublishAndWaitAsync(nats.Url, "bench.slow", function, n, payload, rate: null);
+        rows.Add(new Row("nats-slow", "triggers (maxInFlight 128)", n, result.Rate, result.P50, result.P99, worker.PeakRssMb, worker.CpuSeconds,
+            $"{result.Rate / naive.MessagesPerSecond:0.0} x naive"));
+        return rows;
+    }
+
+    /// <summary>What the Kubeless controller did: one message at a time, a new HTTP client (and TCP connection) per message.</summary>
+    private static async Task<Row> NaiveAsync(string scenario, string url, BenchFunction function, int n, byte[] payload)
+    {
+        function.Reset();
+        await using var connection = new NatsConnection(new NatsOpts { Url = url, SubPendingChannelCapacity = 1_000_000 });
+        await connection.ConnectAsync();
+        using var cts = new CancellationTokenSource();
+        var subscription = Task.Run(async () =>
+        {
+            await foreach (var message in connection.SubscribeAsync<byte[]>("bench.naive", cancellationToken: cts.Token))
+            {
+                using var http = new HttpClient();
+                using var request = new HttpRequestMessage(HttpMethod.Post, function.Url) { Content = new ByteArrayContent(message.Data ?? []) };
+                request.Headers.TryAddWithoutValidation(BenchFunction.SentHeader, message.Headers?[BenchFunction.SentHeader].ToString());
+                request.Headers.ConnectionClose = true;
+                using var response = await http.SendAsync(request, cts.Token);
+            }
+        });
+        await connection.PingAsync();
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < n; i++)
+        {
+            await connection.PublishAsync("bench.naive", payload, headers: new NatsHeaders { [BenchFunction.SentHeader] = Load.Stamp() });
+        }
+
+        await function.WaitForAsync(n, TimeSpan.FromMinutes(10));
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await cts.CancelAsync();
+        try
+        {
+            await subscription;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return new Row(scenario, "naive (Kubeless-like)", n, n / seconds, function.Latency.Percentile(50) / 1000, function.Latency.Percentile(99) / 1000, Note: "1 at a time, new connection each");
+    }
+
+    private static async Task<(double Rate, double P50, double P99)> PublishAndWaitAsync(string url, string subject, BenchFunction function, int n, byte[] payload, double? rate)
+    {
+        function.Reset();
+        await using var connection = new NatsConnection(new NatsOpts { Url = url });
+        await connection.ConnectAsync();
+        var started = Stopwatch.GetTimestamp();
+        if (rate is { } r)
+        {
+            var pending = new List<Task>();
+            await Load.PaceAsync(r, TimeSpan.FromSeconds(n / r), () => pending.Add(connection.PublishAsync(subject, payload, headers: new NatsHeaders { [BenchFunction.SentHeader] = Load.Stamp() }).AsTask()));
+            await Task.WhenAll(pending);
+            n = pending.Count;
+        }
+        else
+        {
+            for (var i = 0; i < n; i++)
+            {
+                await connection.PublishAsync(subject, payload, headers: new NatsHeaders { [BenchFunction.SentHeader] = Load.Stamp() });
+            }
+        }
+
+        await function.WaitForAsync(n, TimeSpan.FromMinutes(10));
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return (n / seconds, function.Latency.Percentile(50) / 1000, function.Latency.Percentile(99) / 1000);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.Json;
+using Triggers.Benchmarks;
+
+// dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--out FILE]
+// Scenarios: nats, nats-slow, kafka, triggers-scale, cron-scale, all.
+var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+int? n = Option("--n") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+var outFile = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"{scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0.0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+var rows = new List<Row>();
+var scenarios = scenario == "all" ? new[] { "nats", "nats-slow", "kafka", "triggers-scale", "cron-scale" } : [scenario];
+foreach (var s in scenarios)
+{
+    Console.WriteLine($"== {s}");
+    var result = s switch
+    {
+        "nats" => await NatsScenarios.ThroughputAsync(n ?? 100_000),
+        "nats-slow" => await NatsScenarios.SlowFunctionAsync(n ?? 20_000),
+        "kafka" => await KafkaScenario.RunAsync(n ?? 100_000),
+        "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
+        "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
+        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-slow, kafka, triggers-scale, cron-scale, all)"),
+    };
+    rows.AddRange(result);
+    Table.Print(result);
+}
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(new { machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription }, rows }, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine($"results: {outFile}");
+return 0;
+
+string? Option(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>Prints rows as an aligned table.</summary>
+internal static class Table
+{
+    public static void Print(IEnumerable<Row> rows)
+    {
+        Console.WriteLine($"{"mode",-34} {"msgs",8} {"msgs/s",10} {"p50 ms",8} {"p99 ms",8} {"RSS MB",8} {"CPU s",7}  note");
+        foreach (var r in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Mode,-34} {r.Messages,8} {r.MessagesPerSecond,10:0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {r.PeakRssMb,8:0} {r.CpuSeconds,7:0.0}  {r.Note}"));
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+
+namespace Triggers.Benchmarks;
+
+/// <summary>A worker run as its own process (as in production), so its RSS and CPU time are its own.</summary>
+internal sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private double _peakRssMb;
+
+    private WorkerProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>Peak resident set size (VmHWM) so far.</summary>
+    public double PeakRssMb
+    {
+        get
+        {
+            Sample();
+            return _peakRssMb;
+        }
+    }
+
+    /// <summary>User plus system CPU seconds the process used so far.</summary>
+    public double CpuSeconds
+    {
+        get
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks / 100.0; // USER_HZ is 100 on Linux
+        }
+    }
+
+    public static async Task<WorkerProcess> StartAsync(string project, IEnumerable<string> args, TimeSpan readyTimeout)
+    {
+        var dll = WorkerDll(project);
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        var errors = new List<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 50) { errors.Add(line); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 50) { errors.Add(line); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var worker = new WorkerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        using var http = new HttpClient { BaseAddress = worker.Address, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.GetTimestamp() + (long)(readyTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{project} exited with {process.ExitCode}:\n{string.Join('\n', errors)}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK)
+                {
+                    return worker;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                await worker.DisposeAsync();
+                throw new TimeoutException($"{project} was not ready within {readyTimeout}:\n{string.Join('\n', errors)}");
+            }
+
+            worker.Sample();
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Sample()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+                    _peakRssMb = Math.Max(_peakRssMb, kb / 1024);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string WorkerDll(string project)
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Triggers.sln")))
+            {
+                var dll = Path.Combine(dir.FullName, "triggers", project, "bin", configuration, "net10.0", project + ".dll");
+                return File.Exists(dll) ? dll : throw new FileNotFoundException($"build {project} first (dotnet build -c {configuration})", dll);
+            }
+        }
+
+        throw new DirectoryNotFoundException("Triggers.sln not found above " + AppContext.BaseDirectory);
+    }
+}

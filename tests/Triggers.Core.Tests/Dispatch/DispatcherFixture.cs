@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Triggers.Core.Dispatch;
+
+namespace Triggers.Core.Tests.Dispatch;
+
+/// <summary>A dispatcher built the way the workers build it, with delivery defaults a test can change.</summary>
+internal sealed class DispatcherHost : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public DispatcherHost(Action<DeliveryOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        var options = new TriggersOptions();
+        configure?.Invoke(options.Delivery);
+        services.AddSingleton(Options.Create(options));
+        services.AddTriggersDispatcher();
+        _services = services.BuildServiceProvider();
+        Dispatcher = _services.GetRequiredService<IEventDispatcher>();
+    }
+
+    public IEventDispatcher Dispatcher { get; }
+
+    public void Dispose() => _services.Dispose();
+}

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Reconcile;
+using Triggers.Core.Resources;
+using Triggers.Core.Selectors;
+using Triggers.Core.Sources;
+
+namespace Triggers.Core.Tests.Reconcile;
+
+/// <summary>A minimal worker over NATSTriggers: one plan per (trigger, function), recorded instead of subscribed.</summary>
+public sealed record TestPlan : SubscriptionPlan
+{
+    public required string Topic { get; init; }
+
+    public required Uri Url { get; init; }
+}
+
+public sealed class TestPlanner(FunctionResolver resolver) : ITriggerPlanner<NatsTrigger, TestPlan>
+{
+    public ResourceKind Kind => ResourceKind.NatsTrigger;
+
+    public TriggerPlan<TestPlan> Plan(NatsTrigger trigger, ResourceSnapshot snapshot)
+    {
+        if (trigger.Spec.Topic == "explode")
+        {
+            throw new InvalidOperationException("planner bug");
+        }
+
+        if (!LabelSelector.TryCompile(trigger.Spec.FunctionSelector, out var selector, out var error))
+        {
+            return TriggerPlan<TestPlan>.Invalid("InvalidSelector", error!);
+        }
+
+        var functions = resolver.Resolve(snapshot, trigger.Namespace, selector);
+        var plans = functions.Endpoints.Select(f => new TestPlan
+        {
+            Key = $"{trigger.Namespace}/{trigger.Name}/{f.Name}",
+            Trigger = ResourceKey.Of(trigger),
+            Revision = $"{trigger.Spec.Topic}|{f.Url}",
+            Topic = trigger.Spec.Topic!,
+            Url = f.Url,
+        }).ToList();
+        return new(plans, plans.Count == 0 ? new(false, "NoMatchingFunctions", "no function matches") : new(true, "Subscribed", $"{plans.Count} functions"));
+    }
+}
+
+public sealed class TestSubscriptionSet : ISubscriptionSet<TestPlan>
+{
+    public ConcurrentDictionary<string, TestPlan> Running { get; } = new();
+
+    public ConcurrentQueue<string> Journal { get; } = new();
+
+    /// <summary>Topics whose subscription fails to start, as a broker might refuse them.</summary>
+    public ConcurrentDictionary<string, bool> Refuse { get; } = new();
+
+    public Task UpsertAsync(TestPlan plan, CancellationToken cancellationToken)
+    {
+        if (Refuse.ContainsKey(plan.Topic))
+        {
+            throw new InvalidOperationException($"broker refused {plan.Topic}");
+        }
+
+        Journal.Enqueue($"upsert {plan.Key} {plan.Topic}");
+        Running[plan.Key] = plan;
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        Journal.Enqueue($"remove {key}");
+        Running.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveAllAsync(CancellationToken cancellationToken)
+    {
+        Journal.Enqueue("remove-all");
+        Running.Clear();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,179 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Triggers.Core.Reconcile;
+using Triggers.Core.Sources;
+using Triggers.Cron;
+using Triggers.Dev.Embedded;
+using Triggers.Nats.Embedded;
+using Triggers.Kafka;
+using Triggers.Kafka.Embedded;
+using Triggers.Nats;
+
+namespace Triggers.Dev.Internal;
+
+/// <summary>Settings of <c>run</c> and <c>demo</c>.</summary>
+internal sealed record RunSettings(string ManifestsPath, string? NatsUrl, string? KafkaBootstrap, string? StatePath, string SessionPath, bool Verbose);
+
+/// <summary>One worker hosted in this process.</summary>
+internal sealed record HostedWorker(string Name, WebApplication App)
+{
+    public Uri Address => new(App.Urls.First());
+
+    public ReconcilerState State => App.Services.GetRequiredService<ReconcilerState>();
+
+    public TriggerStatusStore Status => App.Services.GetRequiredService<TriggerStatusStore>();
+
+    public ManifestDiagnostics Diagnostics => App.Services.GetRequiredService<ManifestDiagnostics>();
+}
+
+/// <summary>
+/// The NATS, Kafka and cron workers in one process over one manifests folder, with embedded
+/// brokers unless told to use real ones: a nats-server child process and librdkafka's mock cluster.
+/// </summary>
+internal sealed class LocalRunner : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private string? _sessionPath;
+
+    private LocalRunner()
+    {
+    }
+
+    public string NatsUrl { get; private set; } = "";
+
+    public string KafkaBootstrap { get; private set; } = "";
+
+    public bool EmbeddedNats { get; private set; }
+
+    public bool EmbeddedKafka { get; private set; }
+
+    public KafkaMockCluster? KafkaCluster { get; private set; }
+
+    public IReadOnlyList<HostedWorker> Workers { get; private set; } = [];
+
+    public HostedWorker Worker(string name) => Workers.Single(w => w.Name == name);
+
+    public static async Task<LocalRunner> StartAsync(RunSettings settings, CancellationToken cancellationToken)
+    {
+        var runner = new LocalRunner();
+        try
+        {
+            await runner.StartCoreAsync(settings, cancellationToken).ConfigureAwait(false);
+            return runner;
+        }
+        catch
+        {
+            await runner.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>True once every worker finished its first sync and runs every valid trigger.</summary>
+    public bool AllReady => Workers.All(w => w.State.IsReady);
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _owned[i].DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or IOException)
+            {
+                // Shutting down: one part failing to stop must not keep the others running.
+            }
+        }
+
+        _owned.Clear();
+        if (_sessionPath is not null)
+        {
+            Session.Delete(_sessionPath);
+        }
+    }
+
+    private async Task StartCoreAsync(RunSettings settings, CancellationToken cancellationToken)
+    {
+        var manifests = Path.GetFullPath(settings.ManifestsPath);
+        if (!Directory.Exists(manifests))
+        {
+            throw new InvalidOperationException($"manifests folder '{settings.ManifestsPath}' does not exist");
+        }
+
+        if (settings.NatsUrl is { Length: > 0 } nats)
+        {
+            NatsUrl = nats;
+        }
+        else
+        {
+            var server = await NatsServerProcess.StartAsync(cancellationToken).ConfigureAwait(false);
+            _owned.Add(server);
+            NatsUrl = server.Url;
+            EmbeddedNats = true;
+        }
+
+        if (settings.KafkaBootstrap is { Length: > 0 } kafka)
+        {
+            KafkaBootstrap = kafka;
+        }
+        else
+        {
+            var cluster = KafkaMockCluster.Start(brokers: 1);
+            _owned.Add(new DisposeAdapter(cluster.Dispose));
+            KafkaCluster = cluster;
+            KafkaBootstrap = cluster.BootstrapServers;
+            EmbeddedKafka = true;
+            CreateExampleTopics(cluster, manifests);
+        }
+
+        var state = settings.StatePath ?? Path.Combine(Path.GetTempPath(), "triggers-dev-state", "cron-state.json");
+        string[] common =
+        [
+            "--urls=http://127.0.0.1:0",
+            "--Triggers:Source=Manifests",
+            $"--Triggers:ManifestsPath={manifests}",
+            $"--Logging:LogLevel:Default={(settings.Verbose ? "Information" : "Warning")}",
+            "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
+            "--Logging:LogLevel:System.Net.Http=Warning",
+            "--Logging:LogLevel:Microsoft.Extensions.Http=Warning",
+        ];
+        var workers = new List<HostedWorker>
+        {
+            new("nats", NatsWorkerHost.Build(NatsWorkerHost.CreateBuilder([.. common, $"--Nats:Url={NatsUrl}"]))),
+            new("kafka", KafkaWorkerHost.Build(KafkaWorkerHost.CreateBuilder([.. common, $"--Kafka:BootstrapServers={KafkaBootstrap}"]))),
+            new("cron", CronWorkerHost.Build(CronWorkerHost.CreateBuilder([.. common, $"--Triggers:StatePath={state}", "--Cron:EnableRunEndpoint=true"]))),
+        };
+        foreach (var worker in workers)
+        {
+            await worker.App.StartAsync(cancellationToken).ConfigureAwait(false);
+            _owned.Add(worker.App);
+        }
+
+        Workers = workers;
+        _sessionPath = settings.SessionPath;
+        new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId)
+            .Save(settings.SessionPath);
+    }
+
+    /// <summary>The mock cluster creates topics on demand with one partition; give the example topics a few.</summary>
+    private static void CreateExampleTopics(KafkaMockCluster cluster, string manifests)
+    {
+        var loaded = ManifestLoader.LoadFolder(manifests, "default");
+        foreach (var trigger in loaded.Resources.Select(r => r.Resource).OfType<Core.Resources.KafkaTrigger>())
+        {
+            foreach (var topic in (trigger.Spec.Topics ?? []).Append(trigger.Spec.Topic).OfType<string>().Where(t => t.Length > 0).Distinct())
+            {
+                cluster.CreateTopic(topic, partitions: 3);
+            }
+        }
+    }
+
+    private sealed class DisposeAdapter(Action dispose) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
