@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Triggers.Testing;
-using Triggers.Testing.Kafka;
+using Triggers.Kafka.Embedded;
 
 namespace Triggers.Kafka.Tests.Infrastructure;
 

@@ -1,13 +1,15 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
+using Triggers.Kafka.Internal;
 
-namespace Triggers.Testing.Kafka;
+namespace Triggers.Kafka.Embedded;
 
 /// <summary>
 /// librdkafka's in-process mock Kafka cluster (real Kafka protocol on loopback ports: produce,
 /// fetch, consumer groups, commits, rebalances), driven through P/Invoke against the very
-/// librdkafka file Confluent.Kafka loaded, plus the fault injection the tests need.
+/// librdkafka file Confluent.Kafka loaded, with fault injection. The embedded Kafka of the local
+/// runner and the broker of the tests and benchmarks; not for production traffic.
 /// </summary>
 public sealed class KafkaMockCluster : IDisposable
 {
@@ -20,7 +22,7 @@ public sealed class KafkaMockCluster : IDisposable
         _handle = handle;
         _cluster = cluster;
         Brokers = brokers;
-        BootstrapServers = Marshal.PtrToStringUTF8(Native.Api.ClusterBootstraps(cluster)) ?? throw new InvalidOperationException("rd_kafka_mock_cluster_bootstraps returned null");
+        BootstrapServers = Marshal.PtrToStringUTF8(MockClusterNative.Api.ClusterBootstraps(cluster)) ?? throw new InvalidOperationException("rd_kafka_mock_cluster_bootstraps returned null");
     }
 
     /// <summary>The <c>host:port,...</c> list to hand to the code under test.</summary>
@@ -30,12 +32,12 @@ public sealed class KafkaMockCluster : IDisposable
     public int Brokers { get; }
 
     /// <summary>Path of the librdkafka file both the fixture and Confluent.Kafka use.</summary>
-    public static string LibraryPath => Native.Api.Path;
+    public static string LibraryPath => MockClusterNative.Api.Path;
 
     /// <summary>Starts a mock cluster with a short initial rebalance delay so that fresh groups join at once.</summary>
     public static KafkaMockCluster Start(int brokers = 3, TimeSpan? initialRebalanceDelay = null)
     {
-        var api = Native.Api;
+        var api = MockClusterNative.Api;
         var conf = api.ConfNew();
         var error = new StringBuilder(512);
         // The owning handle's own logs would go to stderr; only errors matter here.
@@ -59,12 +61,12 @@ public sealed class KafkaMockCluster : IDisposable
     }
 
     public void CreateTopic(string topic, int partitions, int replicationFactor = 1) =>
-        Check(Native.Api.TopicCreate(Cluster, topic, partitions, replicationFactor), $"creating topic {topic}");
+        Check(MockClusterNative.Api.TopicCreate(Cluster, topic, partitions, replicationFactor), $"creating topic {topic}");
 
     /// <summary>Disconnects the broker and refuses new connections (leaders do not move).</summary>
-    public void SetBrokerDown(int brokerId) => Check(Native.Api.BrokerSetDown(Cluster, brokerId), $"setting broker {brokerId} down");
+    public void SetBrokerDown(int brokerId) => Check(MockClusterNative.Api.BrokerSetDown(Cluster, brokerId), $"setting broker {brokerId} down");
 
-    public void SetBrokerUp(int brokerId) => Check(Native.Api.BrokerSetUp(Cluster, brokerId), $"setting broker {brokerId} up");
+    public void SetBrokerUp(int brokerId) => Check(MockClusterNative.Api.BrokerSetUp(Cluster, brokerId), $"setting broker {brokerId} up");
 
     public void SetAllBrokersDown()
     {
@@ -86,58 +88,10 @@ public sealed class KafkaMockCluster : IDisposable
     public void PushRequestErrors(short apiKey, params ErrorCode[] errors)
     {
         var codes = errors.Select(e => (int)e).ToArray();
-        Native.Api.PushRequestErrorsArray(Cluster, apiKey, (UIntPtr)codes.Length, codes);
+        MockClusterNative.Api.PushRequestErrorsArray(Cluster, apiKey, (UIntPtr)codes.Length, codes);
     }
 
-    public void SetInitialRebalanceDelay(TimeSpan delay) => Native.Api.GroupInitialRebalanceDelayMs(Cluster, (int)delay.TotalMilliseconds);
-
-    /// <summary>A producer for test records (acks=all, idempotent), owned by the caller.</summary>
-    public IProducer<byte[], byte[]> CreateProducer() =>
-        new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-        {
-            BootstrapServers = BootstrapServers,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            LingerMs = 5,
-        }).SetLogHandler((_, _) => { }).Build();
-
-    /// <summary>Committed offsets of <paramref name="groupId"/> for every partition of a topic (-1001 when none).</summary>
-    public IReadOnlyDictionary<int, long> CommittedOffsets(string groupId, string topic, int partitions)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = BootstrapServers,
-            GroupId = groupId,
-            EnableAutoCommit = false,
-        }).SetLogHandler((_, _) => { }).Build();
-        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
-        return committed.ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
-    }
-
-    /// <summary>Reads every record of a topic from the start until <paramref name="count"/> arrived or the deadline passed.</summary>
-    public IReadOnlyList<ConsumeResult<byte[], byte[]>> ReadAll(string topic, int count, TimeSpan timeout)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = BootstrapServers,
-            GroupId = "reader-" + Guid.NewGuid().ToString("N"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).SetLogHandler((_, _) => { }).Build();
-        consumer.Subscribe(topic);
-        var records = new List<ConsumeResult<byte[], byte[]>>();
-        var deadline = DateTime.UtcNow + timeout;
-        while (records.Count < count && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } record)
-            {
-                records.Add(record);
-            }
-        }
-
-        consumer.Close();
-        return records;
-    }
+    public void SetInitialRebalanceDelay(TimeSpan delay) => MockClusterNative.Api.GroupInitialRebalanceDelayMs(Cluster, (int)delay.TotalMilliseconds);
 
     public void Dispose()
     {
@@ -145,13 +99,13 @@ public sealed class KafkaMockCluster : IDisposable
         {
             if (_cluster != IntPtr.Zero)
             {
-                Native.Api.ClusterDestroy(_cluster);
+                MockClusterNative.Api.ClusterDestroy(_cluster);
                 _cluster = IntPtr.Zero;
             }
 
             if (_handle != IntPtr.Zero)
             {
-                Native.Api.Destroy(_handle);
+                MockClusterNative.Api.Destroy(_handle);
                 _handle = IntPtr.Zero;
             }
         }

@@ -1,18 +1,18 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Triggers.Testing.Kafka;
+namespace Triggers.Kafka.Internal;
 
 /// <summary>
 /// The mock-cluster entry points of librdkafka, bound to the file Confluent.Kafka itself loaded.
 /// Confluent.Kafka ships several builds (librdkafka.so, centos8-librdkafka.so, ...) and picks
 /// one at run time; binding by name could load a second copy with its own globals.
 /// </summary>
-internal sealed class Native
+internal sealed class MockClusterNative
 {
-    private static readonly Lazy<Native> Instance = new(Load);
+    private static readonly Lazy<MockClusterNative> Instance = new(Load);
 
-    private Native(string path, IntPtr library)
+    private MockClusterNative(string path, IntPtr library)
     {
         Path = path;
         ConfNew = Bind<ConfNewFn>(library, "rd_kafka_conf_new");
@@ -62,7 +62,7 @@ internal sealed class Native
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     public delegate void GroupInitialRebalanceDelayFn(IntPtr cluster, int delayMs);
 
-    public static Native Api => Instance.Value;
+    public static MockClusterNative Api => Instance.Value;
 
     public string Path { get; }
 
@@ -90,13 +90,13 @@ internal sealed class Native
 
     public GroupInitialRebalanceDelayFn GroupInitialRebalanceDelayMs { get; }
 
-    private static Native Load()
+    private static MockClusterNative Load()
     {
         // Makes Confluent.Kafka load its librdkafka now, so that the file can be found among the mappings.
         _ = Confluent.Kafka.Library.Version;
         var path = LoadedLibraryPath() ?? throw new InvalidOperationException(
             "Could not find the librdkafka file Confluent.Kafka loaded in /proc/self/maps; the Kafka mock cluster fixture needs Linux.");
-        return new Native(path, NativeLibrary.Load(path));
+        return new MockClusterNative(path, NativeLibrary.Load(path));
     }
 
     private static string? LoadedLibraryPath()
