@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Sources;
@@ -27,5 +28,38 @@ public static class KubernetesRegistration
             ? sp.GetRequiredService<KubernetesStatusWriter>()
             : new NullTriggerStatusWriter());
         return services;
+    }
+
+    /// <summary>
+    /// Adds <see cref="ILeaderElector"/>: a Lease-based <see cref="KubernetesLeaderElector"/> when
+    /// <c>Triggers:Source</c> is Kubernetes and <c>Triggers:LeaderElection:Enabled</c> is not false,
+    /// else <see cref="SingleInstanceLeaderElector"/>. <paramref name="defaultLeaseName"/> is used when
+    /// <c>Triggers:LeaderElection:LeaseName</c> is not set.
+    /// </summary>
+    public static IHostApplicationBuilder AddTriggersLeaderElection(this IHostApplicationBuilder builder, string defaultLeaseName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<LeaderElectionOptions>()
+            .Bind(builder.Configuration.GetSection(LeaderElectionOptions.Section))
+            .PostConfigure(o => o.LeaseName ??= defaultLeaseName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LeaderElectionOptions>, LeaderElectionOptionsValidator>());
+
+        var source = builder.Configuration[$"{TriggersOptions.Section}:{nameof(TriggersOptions.Source)}"];
+        var kubernetes = string.IsNullOrEmpty(source) || string.Equals(source, nameof(SourceKind.Kubernetes), StringComparison.OrdinalIgnoreCase);
+        var enabled = !string.Equals(builder.Configuration[$"{LeaderElectionOptions.Section}:{nameof(LeaderElectionOptions.Enabled)}"], "false", StringComparison.OrdinalIgnoreCase);
+        if (kubernetes && enabled)
+        {
+            services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton<IKubernetes>(sp => KubernetesClientFactory.Create(sp.GetRequiredService<IOptions<TriggersOptions>>().Value));
+            services.TryAddSingleton<ILeaderElector, KubernetesLeaderElector>();
+        }
+        else
+        {
+            services.TryAddSingleton<ILeaderElector, SingleInstanceLeaderElector>();
+        }
+
+        return builder;
     }
 }

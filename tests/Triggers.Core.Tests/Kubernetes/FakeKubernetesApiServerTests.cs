@@ -6,6 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using Triggers.Core.Resources;
 using Triggers.Core.Sources;
+using Triggers.Testing;
 using Triggers.Testing.FakeKubernetes;
 
 namespace Triggers.Core.Tests.Kubernetes;
@@ -211,7 +212,7 @@ public sealed class FakeKubernetesApiServerTests : IAsyncLifetime
         await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "ns");
         await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"data":{"k":"v"}}""", V1Patch.PatchType.MergePatch), "a", "ns");
         await _client.CoreV1.DeleteNamespacedConfigMapAsync("a", "ns");
-        await Wait.UntilAsync(() => { lock (seen) { return seen.Count == 3; } }, "three events arrive");
+        await Eventually.WaitUntilAsync(() => { lock (seen) { return seen.Count == 3; } }, "three events arrive");
         _server.SendBookmarks();
         await watching.WaitAsync(stop.Token);
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Triggers.Core.Resources;
+using Triggers.Testing;
 using Triggers.Testing.FakeKubernetes;
 
 namespace Triggers.Core.Tests.Kubernetes;
@@ -24,7 +25,7 @@ public sealed class KubernetesResourceSourceTests
         await h.CreateFunctionAsync("b", "f2");
         await h.DeleteFunctionAsync("a", "seeded");
 
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server");
         Assert.Equal(["a/f1", "b/f2"], h.CachedNames(ResourceKind.Function));
         Assert.Equal(1, h.Server.CountRequests("list", "functions"));
     }
@@ -34,15 +35,15 @@ public sealed class KubernetesResourceSourceTests
     {
         await using var h = await SourceHarness.StartAsync();
         await h.CreateFunctionAsync("ns", "before");
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has the first function");
-        await Wait.UntilAsync(() => h.Server.OpenWatches == 3, "all three kinds are watched");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has the first function");
+        await Eventually.WaitUntilAsync(() => h.Server.OpenWatches == 3, "all three kinds are watched");
 
         Assert.Equal(3, h.Server.DropWatches());
         await h.CreateFunctionAsync("ns", "during");
         await h.DeleteFunctionAsync("ns", "before");
         await h.CreateFunctionAsync("ns", "after");
 
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server after the drop");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server after the drop");
         Assert.Equal(["ns/after", "ns/during"], h.CachedNames(ResourceKind.Function));
         // Resumed by watching from a resourceVersion, not by listing again.
         Assert.Equal(1, h.Server.CountRequests("list", "functions"));
@@ -58,7 +59,7 @@ public sealed class KubernetesResourceSourceTests
         h.Server.ExpiredWatchAsHttpStatus = expiredAsHttpStatus;
         await h.CreateFunctionAsync("ns", "kept");
         await h.CreateFunctionAsync("ns", "deleted-in-gap");
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has both functions");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has both functions");
 
         // Down, changed behind the client's back, history compacted: the resume point is gone.
         await h.Server.StopAsync();
@@ -67,13 +68,13 @@ public sealed class KubernetesResourceSourceTests
         h.Server.Compact();
         await h.Server.StartAsync();
 
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server after the relist");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server after the relist");
         Assert.Equal(["ns/added-in-gap", "ns/kept"], h.CachedNames(ResourceKind.Function));
         Assert.Equal(2, h.Server.CountRequests("list", "functions"));
 
         // And the new watch works.
         await h.CreateFunctionAsync("ns", "after");
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache sees a create after the relist");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache sees a create after the relist");
     }
 
     [Fact]
@@ -81,16 +82,16 @@ public sealed class KubernetesResourceSourceTests
     {
         await using var h = await SourceHarness.StartAsync();
         await h.CreateFunctionAsync("ns", "one");
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has the function");
-        await Wait.UntilAsync(() => h.Server.OpenWatches == 3, "all three kinds are watched");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has the function");
+        await Eventually.WaitUntilAsync(() => h.Server.OpenWatches == 3, "all three kinds are watched");
 
         h.Server.Compact();
         Assert.Equal(3, h.Server.ExpireWatches());
 
-        await Wait.UntilAsync(() => h.Server.CountRequests("list", "functions") == 2, "functions are listed again");
+        await Eventually.WaitUntilAsync(() => h.Server.CountRequests("list", "functions") == 2, "functions are listed again");
         await h.CreateFunctionAsync("ns", "two");
         await h.DeleteFunctionAsync("ns", "one");
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server");
         Assert.Equal(["ns/two"], h.CachedNames(ResourceKind.Function));
     }
 
@@ -100,7 +101,7 @@ public sealed class KubernetesResourceSourceTests
         await using var h = await SourceHarness.StartAsync();
         await h.CreateFunctionAsync("ns", "a");
         await h.CreateFunctionAsync("ns", "b");
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has both functions");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache has both functions");
 
         await h.Server.StopAsync();
         // While down, the source keeps failing to reconnect with backoff.
@@ -109,7 +110,7 @@ public sealed class KubernetesResourceSourceTests
 
         await h.CreateFunctionAsync("ns", "c");
         await h.DeleteFunctionAsync("ns", "a");
-        await Wait.UntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server after the restart");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server after the restart");
         Assert.Equal(["ns/b", "ns/c"], h.CachedNames(ResourceKind.Function));
         Assert.True(h.Server.CountRequests("watch", "functions") > watchesWhileDown);
         // History survived the restart, so the source resumed instead of relisting.
@@ -128,7 +129,7 @@ public sealed class KubernetesResourceSourceTests
         await h.CreateFunctionAsync("team-b", "theirs-too");
         await h.CreateFunctionAsync("team-a", "mine-too");
 
-        await Wait.UntilAsync(() => h.CachedNames(ResourceKind.Function).Length == 2, "the cache has the two team-a functions");
+        await Eventually.WaitUntilAsync(() => h.CachedNames(ResourceKind.Function).Length == 2, "the cache has the two team-a functions");
         Assert.Equal(["team-a/mine", "team-a/mine-too"], h.CachedNames(ResourceKind.Function));
         Assert.All(h.Server.Requests.Where(r => r.Verb is "list" or "watch"), r => Assert.Equal("team-a", r.Namespace));
     }
@@ -137,7 +138,7 @@ public sealed class KubernetesResourceSourceTests
     public async Task Bookmarks_Advance_The_Resume_ResourceVersion()
     {
         await using var h = await SourceHarness.StartAsync("team-a");
-        await Wait.UntilAsync(() => h.Server.OpenWatches == 3, "all three kinds are watched");
+        await Eventually.WaitUntilAsync(() => h.Server.OpenWatches == 3, "all three kinds are watched");
         var before = h.Source.ResourceVersionOf(ResourceKind.Function);
 
         // Changes elsewhere move the server's resourceVersion without any event for this watch.
@@ -146,10 +147,10 @@ public sealed class KubernetesResourceSourceTests
         Assert.NotEqual(serverVersion, before);
 
         Assert.Equal(3, h.Server.SendBookmarks());
-        await Wait.UntilAsync(() => h.Source.ResourceVersionOf(ResourceKind.Function) == serverVersion, "the bookmark's resourceVersion is kept");
+        await Eventually.WaitUntilAsync(() => h.Source.ResourceVersionOf(ResourceKind.Function) == serverVersion, "the bookmark's resourceVersion is kept");
 
         h.Server.DropWatches();
-        await Wait.UntilAsync(() => h.Server.Requests.Any(r => r.Verb == "watch" && r.Resource == "functions" && r.ResourceVersion == serverVersion), "the watch resumes from the bookmark");
+        await Eventually.WaitUntilAsync(() => h.Server.Requests.Any(r => r.Verb == "watch" && r.Resource == "functions" && r.ResourceVersion == serverVersion), "the watch resumes from the bookmark");
         Assert.All(h.Server.Requests.Where(r => r.Verb == "watch"), r => Assert.Contains("allowWatchBookmarks=true", r.Query, StringComparison.Ordinal));
     }
 
@@ -160,13 +161,13 @@ public sealed class KubernetesResourceSourceTests
         await h.Client.CoreV1.CreateNamespacedServiceAsync(
             new V1Service { Metadata = new V1ObjectMeta { Name = "fn" }, Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 8080 }] } }, "ns");
 
-        await Wait.UntilAsync(() => h.CacheMatchesServer(FakeResourceType.Services, ResourceKind.Service), "the cache has the service");
+        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(FakeResourceType.Services, ResourceKind.Service), "the cache has the service");
         var service = h.Cache.Snapshot().Get<V1Service>(ResourceKind.Service, new ResourceKey("ns", "fn"));
         Assert.Equal(8080, service?.Spec.Ports[0].Port);
         Assert.Equal("Service", service?.Kind);
 
         await h.Client.CoreV1.DeleteNamespacedServiceAsync("fn", "ns");
-        await Wait.UntilAsync(() => h.CachedNames(ResourceKind.Service).Length == 0, "the service is gone from the cache");
+        await Eventually.WaitUntilAsync(() => h.CachedNames(ResourceKind.Service).Length == 0, "the service is gone from the cache");
     }
 
     [Fact]
@@ -183,6 +184,6 @@ public sealed class KubernetesResourceSourceTests
 
         Assert.Equal(["ns/fine"], h.CachedNames(ResourceKind.Function));
         await h.CreateFunctionAsync("ns", "later");
-        await Wait.UntilAsync(() => h.CachedNames(ResourceKind.Function).Length == 2, "a later function still arrives");
+        await Eventually.WaitUntilAsync(() => h.CachedNames(ResourceKind.Function).Length == 2, "a later function still arrives");
     }
 }

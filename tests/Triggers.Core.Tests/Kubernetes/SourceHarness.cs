@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Triggers.Core.Kubernetes;
 using Triggers.Core.Resources;
 using Triggers.Core.Sources;
+using Triggers.Testing;
 using Triggers.Testing.FakeKubernetes;
 
 namespace Triggers.Core.Tests.Kubernetes;
@@ -46,7 +47,7 @@ internal sealed class SourceHarness : IAsyncDisposable
         }
 
         harness._running = harness.Source.RunAsync(harness.Cache, harness._stop.Token);
-        await Wait.UntilAsync(() => harness.Cache.IsSynced, "the first list of every kind is done");
+        await Eventually.WaitUntilAsync(() => harness.Cache.IsSynced, "the first list of every kind is done");
         return harness;
     }
 
