@@ -196,4 +196,27 @@ public sealed class CronPlannerTests
         Assert.True(plan.HasPayload);
         Assert.Equal("\"hello\"", System.Text.Encoding.UTF8.GetString(plan.Body.Span));
     }
+
+    [Fact]
+    public void Tick_Event_Ids_Are_New_Per_Tick_And_Function_But_Stable_For_A_Refired_Tick()
+    {
+        var (snapshot, triggers) = Load(Functions("a", "b") + "\n---\n" + """
+            apiVersion: kubeless.io/v1beta1
+            kind: CronJobTrigger
+            metadata:
+              name: t
+            spec:
+              schedule: '* * * * *'
+              functionSelector: {matchLabels: {app: cleanup}}
+            """);
+        var plans = Planner.Plan(triggers[0], snapshot).Subscriptions;
+        var tick = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+
+        var id = CronScheduler.TickId(plans[0], tick);
+
+        Assert.Equal(id, CronScheduler.TickId(plans[0], tick));
+        Assert.NotEqual(id, CronScheduler.TickId(plans[0], tick.AddMinutes(1)));
+        Assert.NotEqual(id, CronScheduler.TickId(plans[1], tick));
+        Assert.Equal('8', id[14]);
+    }
 }

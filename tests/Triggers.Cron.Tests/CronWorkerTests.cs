@@ -87,6 +87,7 @@ public sealed class CronWorkerTests
         Assert.Equal(TimeSpan.FromSeconds(1), scheduled[1] - scheduled[0]);
         Assert.Equal(TimeSpan.FromSeconds(1), scheduled[2] - scheduled[1]);
         Assert.Equal(3, requests.Select(r => r.Header("event-id")).Distinct().Count());
+        Assert.All(requests, r => Assert.True(Guid.TryParse(r.Header("event-id"), out _), r.Header("event-id")));
         Assert.Equal(3, requests.Select(r => r.Header("event-time")).Distinct().Count());
         for (var i = 0; i < 3; i++)
         {

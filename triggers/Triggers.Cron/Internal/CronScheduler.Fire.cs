@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
@@ -14,6 +17,9 @@ internal enum FireKind
 
 internal sealed partial class CronScheduler
 {
+    /// <summary>Spans of the cron worker: one per tick, parent of the dispatch span.</summary>
+    public static readonly ActivitySource ActivitySource = new("Triggers.Cron");
+
     /// <summary>Fires one tick; returns the call it started, or null when it was skipped or not this replica's to fire.</summary>
     private async Task<CronRun?> FireAsync(CronJob job, DateTimeOffset scheduled, FireKind kind, string? runNow, CancellationToken cancellationToken)
     {
@@ -29,6 +35,12 @@ internal sealed partial class CronScheduler
             return null;
         }
 
+        using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new("trigger", plan.Trigger.ToString()), new("function", plan.Function.Name) });
+        using var activity = ActivitySource.StartActivity($"cron tick {plan.Trigger}", ActivityKind.Producer);
+        activity?.SetTag("triggers.trigger", plan.Trigger.ToString());
+        activity?.SetTag("triggers.function", $"{plan.Function.Namespace}/{plan.Function.Name}");
+        activity?.SetTag("triggers.cron.scheduled_time", EventHeaders.FormatTime(scheduled));
+        activity?.SetTag("triggers.cron.fire", kind.ToString());
         try
         {
             var now = time.GetUtcNow();
@@ -66,7 +78,7 @@ internal sealed partial class CronScheduler
             {
                 Body = plan.Body,
                 ContentType = plan.HasPayload ? "application/json" : null,
-                Id = Guid.NewGuid().ToString(),
+                Id = kind == FireKind.RunNow ? Guid.NewGuid().ToString() : TickId(plan, scheduled),
                 Time = now,
                 EventNamespace = CronJobTrigger.EventNamespace,
                 Topic = plan.Trigger.Name,
@@ -98,6 +110,19 @@ internal sealed partial class CronScheduler
             Log.TickFailed(logger, plan.Key, e);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The event id of a scheduled tick: new for every tick, but the same if a tick is ever fired
+    /// again (a failover in the moment between recording and calling), so a function can tell.
+    /// </summary>
+    internal static string TickId(CronPlan plan, DateTimeOffset scheduled)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{plan.Key}@{scheduled.UtcTicks}"), hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // RFC 9562 version 8 (custom)
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 9562 variant
+        return new Guid(hash[..16], bigEndian: true).ToString();
     }
 
     private async Task DeliverAsync(CronJob job, CronPlan plan, TriggerEvent triggerEvent, CronRun run)
