@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 
@@ -70,6 +71,8 @@ internal sealed class CronWorker : IAsyncDisposable
         }
 
         var builder = CronWorkerHost.CreateBuilder([], settings);
+        // Held calls in some tests would otherwise keep every shutdown waiting for the default 30 s drain.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         configureServices?.Invoke(builder.Services);
         var app = CronWorkerHost.Build(builder);
         var worker = new CronWorker(app, folder, statePath);

@@ -25,6 +25,12 @@ public sealed class CronOptions
 
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Longest wait for the API server to record a tick (<c>status.lastScheduleTime</c>) before the
+    /// function is called anyway: a slow or unreachable API server delays ticks by at most this.
+    /// </summary>
+    public TimeSpan StatusWriteTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Serve <c>POST /cron/{namespace}/{name}/run</c>, which fires a trigger once now (the local runner's <c>fire</c> command).</summary>
     public bool EnableRunEndpoint { get; set; }
 
@@ -56,6 +62,11 @@ public sealed class CronOptionsValidator : IValidateOptions<CronOptions>
         if (options.RetryPeriod <= TimeSpan.Zero || options.RetryPeriod >= options.RenewDeadline)
         {
             errors.Add($"Cron:RetryPeriod ({options.RetryPeriod}) must be positive and less than Cron:RenewDeadline ({options.RenewDeadline}).");
+        }
+
+        if (options.StatusWriteTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Cron:StatusWriteTimeout must be positive (got {options.StatusWriteTimeout}).");
         }
 
         if (options.MaxMissedTicks < 1)

@@ -96,6 +96,15 @@ internal sealed class CronJob(CronPlan plan)
         run.Dispose();
     }
 
+    /// <summary>The calls in flight, to wait on.</summary>
+    public IReadOnlyList<Task> Running()
+    {
+        lock (_gate)
+        {
+            return [.. _runs.Select(r => r.Completion)];
+        }
+    }
+
     /// <summary>Cancels every call in flight; returns their tasks to wait on.</summary>
     public IReadOnlyList<Task> CancelRuns()
     {

@@ -54,11 +54,24 @@ internal sealed partial class CronScheduler
             }
 
             var next = plan.Schedule.NextAfter(now > scheduled ? now : scheduled);
-            await PublishAsync(plan, s => s with
+            using (var recorded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                LastScheduleTime = kind == FireKind.RunNow || s.LastScheduleTime >= scheduled.UtcDateTime ? s.LastScheduleTime : scheduled.UtcDateTime,
-                NextScheduleTime = plan.Suspend ? null : next?.UtcDateTime,
-            }, cancellationToken).ConfigureAwait(false);
+                recorded.CancelAfter(options.Value.StatusWriteTimeout);
+                try
+                {
+                    await PublishAsync(plan, s => s with
+                    {
+                        LastScheduleTime = kind == FireKind.RunNow || s.LastScheduleTime >= scheduled.UtcDateTime ? s.LastScheduleTime : scheduled.UtcDateTime,
+                        NextScheduleTime = plan.Suspend ? null : next?.UtcDateTime,
+                    }, recorded.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The API server is slow or gone: call the function anyway (a lease this replica
+                    // cannot renew ends its leadership soon, and the event id marks a refired tick).
+                    Log.StatusWriteFailed(logger, plan.Trigger.ToString(), $"not recorded within Cron:StatusWriteTimeout ({options.Value.StatusWriteTimeout})");
+                }
+            }
 
             var headers = new List<KeyValuePair<string, string>>
             {
@@ -183,7 +196,9 @@ internal sealed partial class CronScheduler
             statusStore.Update(ResourceKind.CronJobTrigger, plan.Trigger, change);
         }
 
-        await _statusGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // One write at a time per trigger, so an older state never lands after a newer one; triggers do not wait on each other.
+        var gate = _statusGates.GetOrAdd(plan.Trigger, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (statusStore.Get(ResourceKind.CronJobTrigger, plan.Trigger) is { } current)
@@ -197,7 +212,7 @@ internal sealed partial class CronScheduler
         }
         finally
         {
-            _statusGate.Release();
+            gate.Release();
         }
     }
 }

@@ -30,6 +30,7 @@ internal sealed partial class CronScheduler(
     CronMetrics metrics,
     IOptions<CronOptions> options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<CronScheduler> logger) : ISubscriptionSet<CronPlan>, ILeadershipTarget, IAsyncDisposable
 {
     public const string JobGroup = "cron";
@@ -38,13 +39,14 @@ internal sealed partial class CronScheduler(
     public const string RunNowHeader = "triggers-run-now";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly SemaphoreSlim _statusGate = new(1, 1);
+    private readonly ConcurrentDictionary<ResourceKey, SemaphoreSlim> _statusGates = new();
     private readonly ConcurrentDictionary<string, CronJob> _jobs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private StandaloneSchedulerFactory? _factory;
     private IScheduler? _scheduler;
     private volatile bool _leader;
     private int _disposed;
+    private CancellationTokenRegistration? _stoppingRegistration;
 
     public bool IsLeader => _leader;
 
@@ -163,15 +165,31 @@ internal sealed partial class CronScheduler(
                 await scheduler.Clear(cancellationToken).ConfigureAwait(false);
             }
 
-            running = [.. _jobs.Values.SelectMany(j => j.CancelRuns())];
-            _jobs.Clear();
+            running = [.. _jobs.Values.SelectMany(j => j.Running())];
         }
         finally
         {
             _gate.Release();
         }
 
-        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Ticks already recorded are delivered: let calls in flight finish while shutdown allows, then cancel them.
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown ran out of time: the calls still running are cancelled below.
+        }
+        finally
+        {
+            foreach (var job in _jobs.Values)
+            {
+                job.CancelRuns();
+            }
+
+            _jobs.Clear();
+        }
     }
 
     public void StepDown() => _leader = false;
@@ -182,6 +200,13 @@ internal sealed partial class CronScheduler(
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // No tick may start once shutdown has begun, however long the rest of the shutdown takes.
+            _stoppingRegistration ??= lifetime.ApplicationStopping.Register(StepDown);
             _leader = true;
             foreach (var job in _jobs.Values)
             {
@@ -223,6 +248,11 @@ internal sealed partial class CronScheduler(
         }
 
         _leader = false;
+        if (_stoppingRegistration is { } registration)
+        {
+            await registration.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_scheduler is { } scheduler)
         {
@@ -236,7 +266,10 @@ internal sealed partial class CronScheduler(
 
         _stopping.Dispose();
         _gate.Dispose();
-        _statusGate.Dispose();
+        foreach (var gate in _statusGates.Values)
+        {
+            gate.Dispose();
+        }
     }
 
     /// <summary>Called by Quartz for every trigger firing.</summary>
