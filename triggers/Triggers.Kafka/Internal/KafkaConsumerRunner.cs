@@ -41,6 +41,8 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
     private volatile bool _connected;
     private volatile string _connectivity = "connecting";
     private volatile IReadOnlyList<PartitionLag> _lag = [];
+    private volatile int _buffered;
+    private volatile int _peakBufferedPerPartition;
 
     public KafkaConsumerRunner(
         KafkaSubscriptionPlan plan,
@@ -71,6 +73,12 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
     public string Connectivity => _connectivity;
 
     public IReadOnlyList<PartitionLag> Lag => _lag;
+
+    /// <summary>Records received and not yet settled, over all assigned partitions (refreshed by the consumer thread).</summary>
+    public int Buffered => _buffered;
+
+    /// <summary>The most records one partition ever held at once: what the memory bound is checked against.</summary>
+    public int PeakBufferedPerPartition => _peakBufferedPerPartition;
 
     /// <summary>Checks the configuration by building a consumer once, then starts the consumer thread.</summary>
     public void Start()
@@ -146,6 +154,7 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
 
         _connected = false;
         _lag = [];
+        _buffered = 0;
         Log.ConsumerStopped(_logger, _plan.Key);
         _exited.TrySetResult();
     }
@@ -196,6 +205,11 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         flow.NextOffset = offset + 1;
         flow.Received();
         flow.Queue.Writer.TryWrite(record);
+        if (flow.Buffered > _peakBufferedPerPartition)
+        {
+            _peakBufferedPerPartition = flow.Buffered;
+        }
+
         if (!flow.Paused && flow.Buffered >= _options.MaxBufferedPerPartition)
         {
             consumer.Pause([flow.Partition]);
@@ -239,14 +253,18 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         }
 
         _touched.Clear();
+        var buffered = 0;
         foreach (var flow in _flows.Values)
         {
+            buffered += flow.Buffered;
             if (flow.Paused && flow.Buffered <= _options.MaxBufferedPerPartition / 2)
             {
                 consumer.Resume([flow.Partition]);
                 flow.Paused = false;
             }
         }
+
+        _buffered = buffered;
     }
 
     private void OnAssigned(List<TopicPartition> partitions)
