@@ -1,0 +1,300 @@
+using System.Net;
+using System.Text;
+using NATS.Client.Core;
+using Triggers.Nats.Tests.Support;
+using Triggers.Testing;
+using Triggers.Testing.Nats;
+
+namespace Triggers.Nats.Tests;
+
+/// <summary>Acceptance tests of the NATS worker against a real nats-server (shared; every test owns its subjects).</summary>
+public sealed class NatsWorkerTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>
+{
+    private const string ToDo = """{"CorrelationId":"5c1b5f3e-2f6f-4d52-9d1b-0f0e4c7f9a10","Subject":"events.todo.newitem","Item":{"ToDoId":1,"Item":"Buy milk","DateAdded":"2026-11-27T00:00:00Z"}}""";
+
+    [Fact]
+    public async Task Book_Scenario_Delivers_ToDo_Json_With_Contract_Headers()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("book");
+        var topic = $"{ns}.events.todo.newitem";
+        manifests.Write("function.yaml", ManifestFolder.Function("todo-audit", function.Url, ns));
+        manifests.Write("trigger.yaml", ManifestFolder.Trigger("todo-audit", topic, "todo-audit", ns));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "todo-audit", NatsTriggerPlanner.ReasonSubscribed);
+        Assert.True(worker.Status(ns, "todo-audit")!.Condition.Ready);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await client.PublishAsync(topic, Encoding.UTF8.GetBytes(ToDo));
+        await function.WaitForRequestsAsync(1);
+
+        var request = Assert.Single(function.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal(ToDo, request.BodyText);
+        Assert.Equal("application/json", request.Header("Content-Type"));
+        Assert.Equal("application/json", request.Header("event-type"));
+        Assert.Equal("natstriggers.kubeless.io", request.Header("event-namespace"));
+        Assert.Equal(topic, request.Header("event-topic"));
+        Assert.False(string.IsNullOrEmpty(request.Header("event-id")));
+        Assert.True(DateTimeOffset.TryParse(request.Header("event-time"), out _));
+        Assert.Equal("1.0", request.Header("ce-specversion"));
+        Assert.Equal(request.Header("event-id"), request.Header("ce-id"));
+        Assert.Equal(topic, request.Header("ce-subject"));
+        Assert.Contains($"/natstriggers/todo-audit", request.Header("ce-source"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Forwards_Nats_Headers_And_Content_Type_Header_Wins()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("hdr");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var headers = new NatsHeaders
+        {
+            ["Content-Type"] = "application/vnd.todo+json",
+            ["X-Tenant"] = "blue",
+            ["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        };
+        await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes(ToDo), headers);
+        await function.WaitForRequestsAsync(1);
+
+        var request = Assert.Single(function.Requests);
+        Assert.Equal("application/vnd.todo+json", request.Header("Content-Type"));
+        Assert.Equal("blue", request.Header("X-Tenant"));
+        Assert.Contains("0af7651916cd43dd8448eb211c80319c", request.Header("traceparent"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_Workers_In_One_Queue_Group_Deliver_2000_Messages_Exactly_Once()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("qg");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.orders", "fn", ns));
+        await using var first = await TestWorker.StartAsync(nats.Url, manifests.Path, $"--Nats:ClientName={ns}-a");
+        await using var second = await TestWorker.StartAsync(nats.Url, manifests.Path, $"--Nats:ClientName={ns}-b");
+        await first.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await second.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await client.PingAsync(); // both SUBs are flushed before the first PUB
+        for (var i = 0; i < 2000; i++)
+        {
+            await client.PublishAsync($"{ns}.orders", Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"));
+        }
+
+        await function.WaitForRequestsAsync(2000);
+
+        // Both replicas took part, and the server sent each message to exactly one of them.
+        var toFirst = await nats.MessagesSentToAsync($"{ns}-a");
+        var toSecond = await nats.MessagesSentToAsync($"{ns}-b");
+        await first.StopAsync(); // drained: nothing more can arrive
+        await second.StopAsync();
+
+        var bodies = function.Requests.Select(r => r.BodyText).ToList();
+        Assert.Equal(2000, bodies.Count);
+        Assert.Equal(2000, bodies.Distinct().Count());
+        Assert.Equal(2000, function.Requests.Select(r => r.Header("event-id")).Distinct().Count());
+        Assert.Equal(2000, toFirst + toSecond);
+        Assert.True(toFirst > 0 && toSecond > 0, $"both workers received some messages (first {toFirst}, second {toSecond})");
+    }
+
+    [Fact]
+    public async Task Redelivers_When_Function_Returns_503_Then_200()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.FailFirst(5, 503);
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("retry");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, "  maxInFlight: 1\n  delivery:\n    maxAttempts: 10\n"));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        for (var i = 0; i < 20; i++)
+        {
+            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        await Eventually.WaitUntilAsync(() => function.Succeeded == 20, $"20 messages answered 200 (have {function.Succeeded})");
+        var delivered = function.Requests.Skip(5).Select(r => r.BodyText).Distinct().Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i}").Order().ToList(), delivered);
+        Assert.Equal(25, function.Count);
+    }
+
+    [Fact]
+    public async Task Poison_400_Goes_To_The_Dead_Letter_Subject_With_The_Reason()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.RespondWith(400, "bad item");
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("dl");
+        var deadLetters = $"{ns}.dead";
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, $"  delivery:\n    deadLetterSubject: {deadLetters}\n"));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await using var sub = await client.SubscribeCoreAsync<byte[]>(deadLetters);
+        await client.PingAsync();
+        await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes(ToDo));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var dead = await sub.Msgs.ReadAsync(timeout.Token);
+        Assert.Equal(ToDo, Encoding.UTF8.GetString(dead.Data!));
+        Assert.Equal($"{ns}.in", dead.Headers![NatsHeaderNames.OriginalSubject].ToString());
+        Assert.Equal("400", dead.Headers[NatsHeaderNames.Status].ToString());
+        Assert.Equal("HTTP 400", dead.Headers[NatsHeaderNames.Error].ToString());
+        Assert.Equal("1", dead.Headers[NatsHeaderNames.Attempts].ToString());
+        Assert.Equal(1, function.Count); // poison is not retried
+    }
+
+    [Fact]
+    public async Task Request_Reply_Returns_The_Function_Response_With_Its_Status()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.Respond(r => new FunctionReply(200, "echo:" + r.BodyText));
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("rr");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.ask", "fn", ns));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var reply = await client.RequestAsync<byte[], byte[]>($"{ns}.ask", Encoding.UTF8.GetBytes("hello"), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(20) });
+        Assert.Equal("echo:hello", Encoding.UTF8.GetString(reply.Data!));
+        Assert.Equal("200", reply.Headers![NatsHeaderNames.Status].ToString());
+    }
+
+    [Fact]
+    public async Task Changing_The_Topic_Stops_Delivery_From_The_Old_Topic()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("topic");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.old", "fn", ns));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await client.PublishAsync($"{ns}.old", Encoding.UTF8.GetBytes("before"));
+        await function.WaitForRequestsAsync(1);
+
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.new", "fn", ns));
+        await Eventually.WaitUntilAsync(
+            () => worker.Status(ns, "tr")?.Condition.Message.Contains($"{ns}.new", StringComparison.Ordinal) == true,
+            "the trigger is subscribed to the new topic");
+        await Eventually.WaitUntilAsync(async () => !await nats.HasSubscriptionAsync($"{ns}.old"), "nobody listens on the old topic any more");
+
+        await client.PublishAsync($"{ns}.old", Encoding.UTF8.GetBytes("old-after-change"));
+        await client.PublishAsync($"{ns}.new", Encoding.UTF8.GetBytes("new-after-change"));
+        await function.WaitForRequestsAsync(2);
+        await worker.StopAsync(); // drained: anything the old subscription had would have arrived
+
+        Assert.Equal(["before", "new-after-change"], function.Requests.Select(r => r.BodyText).ToArray());
+    }
+
+    [Fact]
+    public async Task Deleting_The_Function_Stops_Its_Subscription()
+    {
+        await using var kept = await RecordingFunctionServer.StartAsync();
+        await using var deleted = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("del");
+        manifests.Write("kept.yaml", ManifestFolder.Function("kept", kept.Url, ns, labelValue: "shared"));
+        manifests.Write("gone.yaml", ManifestFolder.Function("gone", deleted.Url, ns, labelValue: "shared"));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "shared", ns));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForSubscriptionsAsync($"{ns}/tr/", 2);
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes("one"));
+        await kept.WaitForRequestsAsync(1);
+        await deleted.WaitForRequestsAsync(1);
+
+        manifests.Delete("gone.yaml");
+        await worker.WaitForSubscriptionsAsync($"{ns}/tr/", 1);
+        Assert.Equal([$"{ns}/tr/kept"], worker.Subscriptions.Keys.Where(k => k.StartsWith($"{ns}/", StringComparison.Ordinal)).ToArray());
+        await Eventually.WaitUntilAsync(
+            async () => !await nats.HasSubscriptionAsync($"{ns}.in", NatsTriggerPlanner.QueueGroup(ns, "tr", "gone", $"{ns}.in")),
+            "the deleted function's queue subscription is gone from the server");
+
+        await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes("two"));
+        await kept.WaitForRequestsAsync(2);
+        await worker.StopAsync();
+        Assert.Equal(1, deleted.Count);
+    }
+
+    [Fact]
+    public async Task Invalid_Selector_Gets_Ready_False_And_Other_Triggers_Keep_Working()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("sel");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("bad.yaml", $"""
+            apiVersion: kubeless.io/v1beta1
+            kind: NATSTrigger
+            metadata:
+              name: bad
+              namespace: {ns}
+            spec:
+              topic: {ns}.bad
+              functionSelector:
+                matchExpressions:
+                - key: function
+                  operator: Sometimes
+                  values: [fn]
+            """);
+        manifests.Write("good.yaml", ManifestFolder.Trigger("good", $"{ns}.good", "fn", ns));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "bad", NatsTriggerPlanner.ReasonInvalidSelector);
+        await worker.WaitForReasonAsync(ns, "good", NatsTriggerPlanner.ReasonSubscribed);
+        Assert.False(worker.Status(ns, "bad")!.Condition.Ready);
+        Assert.Contains("matchExpressions[0]", worker.Status(ns, "bad")!.Condition.Message, StringComparison.Ordinal);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await client.PublishAsync($"{ns}.good", Encoding.UTF8.GetBytes("still working"));
+        await function.WaitForRequestsAsync(1);
+        Assert.Equal("still working", function.Requests[0].BodyText);
+
+        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Burst_Of_100000_Messages_Is_Delivered_Completely()
+    {
+        const int Count = 100_000;
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("burst");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, "  maxInFlight: 64\n"));
+
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var body = new byte[64];
+        for (var i = 0; i < Count; i++)
+        {
+            await client.PublishAsync($"{ns}.in", body);
+        }
+
+        await Eventually.WaitUntilAsync(() => function.Count >= Count, $"the function received {Count} messages (has {function.Count})", TimeSpan.FromMinutes(5));
+        Assert.Equal(Count, function.Count);
+        Assert.Equal(0, await Metrics.SumAsync(worker, "triggers_nats_dropped", ""));
+        Assert.Equal(0, await Metrics.SumAsync(worker, "triggers_nats_disconnects", ""));
+    }
+}

@@ -1,0 +1,243 @@
+using System.Threading.Channels;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Triggers.Nats.Internal;
+
+/// <summary>One started subscription: a source of messages and <c>maxInFlight</c> workers settling them.</summary>
+internal abstract class RunningSubscription(SubscriptionContext context, TimeSpan drainTimeout, ILogger logger) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _abort = new();
+    private Task _workers = Task.CompletedTask;
+
+    public NatsSubscriptionPlan Plan => Context.Plan;
+
+    protected SubscriptionContext Context { get; } = context;
+
+    protected ILogger Logger { get; } = logger;
+
+    /// <summary>Cancelled when in-flight work must be abandoned (drain timeout, hard stop).</summary>
+    protected CancellationToken AbortToken => _abort.Token;
+
+    public abstract Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stops taking new messages, lets in-flight and buffered ones finish (bounded), then abandons the rest.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StopFetchingAsync(cancellationToken).ConfigureAwait(false);
+            await _workers.WaitAsync(drainTimeout, cancellationToken).ConfigureAwait(false);
+            Log.Drained(Logger, Plan.Key);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            Log.DrainTimedOut(Logger, Plan.Key, drainTimeout);
+        }
+        finally
+        {
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await AbandonAsync().ConfigureAwait(false);
+            await _workers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public virtual ValueTask DisposeAsync()
+    {
+        _abort.Dispose();
+        return default;
+    }
+
+    protected void StartWorkers<T>(ChannelReader<T> reader, Func<T, CancellationToken, Task> handle)
+    {
+        var workers = new Task[Plan.MaxInFlight];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => WorkAsync(reader, handle), CancellationToken.None);
+        }
+
+        _workers = Task.WhenAll(workers);
+    }
+
+    protected abstract Task StopFetchingAsync(CancellationToken cancellationToken);
+
+    /// <summary>Hands back whatever was buffered but never started.</summary>
+    protected virtual Task AbandonAsync() => Task.CompletedTask;
+
+    private async Task WorkAsync<T>(ChannelReader<T> reader, Func<T, CancellationToken, Task> handle)
+    {
+        using var scope = Logger.BeginScope(Context.LogScope);
+        try
+        {
+            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            {
+                while (!_abort.IsCancellationRequested && reader.TryRead(out var item))
+                {
+                    try
+                    {
+                        await handle(item, _abort.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !_abort.IsCancellationRequested)
+                    {
+                        // One bad message must never end the worker that carries the subscription.
+                        Log.HandlerFailed(Logger, "?", Plan.Function.Name, e);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+        }
+    }
+}
+
+/// <summary>A core NATS queue subscription: the client's pending buffer feeds the workers directly.</summary>
+internal sealed class CoreSubscription(
+    SubscriptionContext context,
+    NatsConnection connection,
+    NatsEventHandler handler,
+    TimeSpan drainTimeout,
+    ILogger logger) : RunningSubscription(context, drainTimeout, logger)
+{
+    private INatsSub<byte[]>? _sub;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _sub = await connection.SubscribeCoreAsync<byte[]>(Plan.Subject, Plan.QueueGroup, cancellationToken: cancellationToken).ConfigureAwait(false);
+        StartWorkers(_sub.Msgs, (msg, ct) => handler.HandleCoreAsync(Context, msg, ct));
+        Log.Subscribed(Logger, Plan.Key, Plan.Subject, Plan.QueueGroup, Plan.MaxInFlight);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_sub is not null)
+        {
+            await _sub.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // Unsubscribing completes the pending channel; the workers then finish what it still holds.
+    protected override async Task StopFetchingAsync(CancellationToken cancellationToken)
+    {
+        if (_sub is not null)
+        {
+            await _sub.UnsubscribeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>A JetStream durable pull consumer: a fetch loop fills a bounded buffer that the workers drain.</summary>
+internal sealed class JetStreamSubscription(
+    SubscriptionContext context,
+    NatsConnection connection,
+    NatsEventHandler handler,
+    TimeSpan drainTimeout,
+    ILogger logger) : RunningSubscription(context, drainTimeout, logger)
+{
+    private readonly CancellationTokenSource _stopFetching = new();
+    private readonly Channel<INatsJSMsg<byte[]>> _buffer = Channel.CreateBounded<INatsJSMsg<byte[]>>(new BoundedChannelOptions(Math.Max(1, context.Plan.MaxInFlight))
+    {
+        SingleWriter = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private Task _fetch = Task.CompletedTask;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var js = new NatsJSContext(connection);
+        var consumer = await CreateConsumerAsync(js, cancellationToken).ConfigureAwait(false);
+        StartWorkers(_buffer.Reader, (msg, ct) => handler.HandleJetStreamAsync(Context, msg, ct));
+        _fetch = Task.Run(() => FetchAsync(js, consumer, _stopFetching.Token), CancellationToken.None);
+        Log.Consuming(Logger, Plan.Key, Plan.JetStream!.Stream, Plan.JetStream.Consumer, Plan.MaxInFlight);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _stopFetching.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override async Task StopFetchingAsync(CancellationToken cancellationToken)
+    {
+        await _stopFetching.CancelAsync().ConfigureAwait(false);
+        await _fetch.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _buffer.Writer.TryComplete();
+    }
+
+    protected override async Task AbandonAsync()
+    {
+        _buffer.Writer.TryComplete();
+        while (_buffer.Reader.TryRead(out var msg))
+        {
+            await handler.NakAbandonedAsync(msg).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<INatsJSConsumer> CreateConsumerAsync(NatsJSContext js, CancellationToken cancellationToken)
+    {
+        var plan = Plan.JetStream!;
+        var config = new ConsumerConfig(plan.Consumer)
+        {
+            FilterSubject = Plan.Subject,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckWait = plan.AckWait,
+            DeliverPolicy = plan.DeliverPolicy switch
+            {
+                JetStreamDeliverPolicy.New => ConsumerConfigDeliverPolicy.New,
+                JetStreamDeliverPolicy.Last => ConsumerConfigDeliverPolicy.Last,
+                JetStreamDeliverPolicy.LastPerSubject => ConsumerConfigDeliverPolicy.LastPerSubject,
+                _ => ConsumerConfigDeliverPolicy.All,
+            },
+
+            // The worker counts deliveries itself and terminates after the last one; a server-side
+            // cap would silently park a message whose last delivery was cut short by a crash.
+            MaxDeliver = -1,
+            MaxAckPending = Math.Max(1000, Plan.MaxInFlight * 8),
+        };
+        return await js.CreateOrUpdateConsumerAsync(plan.Stream, config, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FetchAsync(NatsJSContext js, INatsJSConsumer consumer, CancellationToken stopping)
+    {
+        var failures = 0;
+        var opts = new NatsJSConsumeOpts { MaxMsgs = Math.Max(1, Plan.MaxInFlight) };
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: opts, cancellationToken: stopping).ConfigureAwait(false))
+                {
+                    failures = 0;
+                    await _buffer.Writer.WriteAsync(msg, stopping).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 8))));
+                Log.ConsumeFailed(Logger, Plan.Key, Plan.JetStream!.Consumer, delay, e);
+                try
+                {
+                    await Task.Delay(delay, stopping).ConfigureAwait(false);
+                    consumer = await CreateConsumerAsync(js, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception again) when (again is NatsException)
+                {
+                    // Stream or server still unavailable: the next round waits longer.
+                }
+            }
+        }
+    }
+}
