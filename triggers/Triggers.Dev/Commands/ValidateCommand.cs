@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 using Triggers.Core.Sources;

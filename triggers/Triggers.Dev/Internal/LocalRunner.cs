@@ -1,9 +1,6 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Sources;
 using Triggers.Cron;
-using Triggers.Dev.Embedded;
 using Triggers.Nats.Embedded;
 using Triggers.Kafka;
 using Triggers.Kafka.Embedded;
