@@ -380,6 +380,23 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         }
 
         var abandoned = flows.Sum(f => f.Buffered);
+        if (consumer is not null)
+        {
+            // An application pause must not outlive the assignment: if the partition comes back to
+            // this consumer later, it has to flow again.
+            foreach (var flow in flows.Where(f => f.Paused))
+            {
+                try
+                {
+                    consumer.Resume([flow.Partition]);
+                    flow.Paused = false;
+                }
+                catch (KafkaException)
+                {
+                }
+            }
+        }
+
         if (consumer is not null && commit)
         {
             ApplySettled(consumer);
