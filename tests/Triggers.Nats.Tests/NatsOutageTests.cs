@@ -28,6 +28,7 @@ public sealed class NatsOutageTests
         await using (var before = new NatsConnection(new NatsOpts { Url = nats.Url }))
         {
             await before.PublishAsync("orders.created", Encoding.UTF8.GetBytes("before"));
+            await before.PingAsync(); // flushed before the connection closes
         }
 
         await function.WaitForRequestsAsync(1);

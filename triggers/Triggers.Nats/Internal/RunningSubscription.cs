@@ -113,6 +113,9 @@ internal sealed class CoreSubscription(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         _sub = await connection.SubscribeCoreAsync<byte[]>(Plan.Subject, Plan.QueueGroup, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // The server answers a PING only after it processed our SUB: "Subscribed" then means it.
+        await connection.PingAsync(cancellationToken).ConfigureAwait(false);
         StartWorkers(_sub.Msgs, (msg, ct) => handler.HandleCoreAsync(Context, msg, ct));
         Log.Subscribed(Logger, Plan.Key, Plan.Subject, Plan.QueueGroup, Plan.MaxInFlight);
     }
