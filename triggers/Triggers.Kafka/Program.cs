@@ -1,2 +1,11 @@
-// Placeholder until the Kafka worker lands; see its issue.
-return 0;
+using Triggers.Core.Hosting;
+using Triggers.Core.Resources;
+using Triggers.Kafka;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddTriggersDefaults(ResourceKind.KafkaTrigger, KafkaWorkerHost.WorkerName);
+builder.AddKafkaTriggers();
+
+var app = builder.Build();
+app.MapTriggersEndpoints();
+await app.RunAsync();

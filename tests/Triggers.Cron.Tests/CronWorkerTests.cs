@@ -1,0 +1,381 @@
+using System.Globalization;
+using System.Text.Json;
+using Triggers.Cron.Internal;
+using Triggers.Testing;
+
+namespace Triggers.Cron.Tests;
+
+/// <summary>The worker end to end: manifests in, real dispatcher, POSTs to a recording function server.</summary>
+public sealed class CronWorkerTests
+{
+    private const string BookFunction = """
+        apiVersion: kubeless.io/v1beta1
+        kind: Function
+        metadata:
+          name: todo-mutating-handler
+          namespace: default
+          label:
+            app: todo-list
+          annotations:
+            triggers/endpoint: "{0}"
+        spec:
+          runtime: php7.3
+          timeout: "10"
+          handler: todo.handler
+          function: |
+            <?php
+            function handler($event, $context) {{ return "ok"; }}
+        """;
+
+    private const string BookTrigger = """
+        apiVersion: kubeless.io/v1beta1
+        kind: CronJobTrigger
+        metadata:
+          name: todo-mutating-handler
+          namespace: default
+          finalizers:
+            - kubeless.io/cronjobtrigger
+        {0}
+        spec:
+          function-name: todo-mutating-handler
+          schedule: '*/1 * * * *'
+        """;
+
+    private static DateTimeOffset ParseTime(string? text) => DateTimeOffset.Parse(text!, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Book_CronJobTrigger_With_The_Kubeless_Finalizer_Is_Accepted_And_Fires()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", string.Format(CultureInfo.InvariantCulture, BookFunction, function.Url));
+        worker.Write("trigger.yaml", string.Format(CultureInfo.InvariantCulture, BookTrigger, ""));
+
+        var state = await worker.WaitForStateAsync("todo-mutating-handler", s => s.NextScheduleTime is not null, "scheduled");
+        Assert.True(state.Condition.Ready, state.Condition.Message);
+        Assert.Equal("Scheduled", state.Condition.Reason);
+        var next = new DateTimeOffset(state.NextScheduleTime!.Value, TimeSpan.Zero);
+        Assert.Equal(0, next.Second);
+        Assert.True(next - DateTimeOffset.UtcNow <= TimeSpan.FromMinutes(1), $"next fire {next:O} is within the coming minute");
+
+        // Firing now instead of waiting for the minute: the run-now annotation.
+        worker.Write("trigger.yaml", string.Format(CultureInfo.InvariantCulture, BookTrigger, "  annotations:\n    triggers/run-now: \"1\""));
+        await function.WaitForRequestsAsync(1);
+
+        var request = function.Requests[0];
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("cronjobtriggers.kubeless.io", request.Header("event-namespace"));
+        Assert.Equal("1", request.Header(CronScheduler.RunNowHeader));
+        Assert.Empty(request.Body);
+        Assert.NotNull(request.Header("event-id"));
+        Assert.Equal(200, await worker.GetReadyStatusAsync());
+    }
+
+    [Fact]
+    public async Task Seconds_Schedule_Fires_Every_Second_With_A_Fresh_Event_Id_And_Time()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("ticker", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("every-second", "ticker", "* * * * * *"));
+
+        await function.WaitForRequestsAsync(3);
+
+        var requests = function.Requests.Take(3).ToList();
+        var scheduled = requests.Select(r => ParseTime(r.Header(CronScheduler.ScheduledTimeHeader))).ToList();
+        Assert.All(scheduled, t => Assert.Equal(0, t.Millisecond));
+        Assert.Equal(TimeSpan.FromSeconds(1), scheduled[1] - scheduled[0]);
+        Assert.Equal(TimeSpan.FromSeconds(1), scheduled[2] - scheduled[1]);
+        Assert.Equal(3, requests.Select(r => r.Header("event-id")).Distinct().Count());
+        Assert.Equal(3, requests.Select(r => r.Header("event-time")).Distinct().Count());
+        for (var i = 0; i < 3; i++)
+        {
+            // Fired at, not before, its second.
+            Assert.True(ParseTime(requests[i].Header("event-time")) >= scheduled[i], $"event-time {requests[i].Header("event-time")} is not before the tick {scheduled[i]:O}");
+            Assert.Null(requests[i].Header(CronScheduler.LateHeader));
+        }
+    }
+
+    [Fact]
+    public async Task Payload_Is_Posted_As_Json_With_The_Contract_Headers()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("cleanup", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("with-payload", "cleanup", "* * * * * *", """
+              payload:
+                action: purge
+                olderThanDays: 30
+                tags: [a, b]
+            """));
+
+        await function.WaitForRequestsAsync(1);
+
+        var request = function.Requests[0];
+        Assert.Equal("application/json", request.Header("Content-Type"));
+        Assert.Equal("application/json", request.Header("event-type"));
+        Assert.Equal("cronjobtriggers.kubeless.io", request.Header("event-namespace"));
+        Assert.Equal("1.0", request.Header("ce-specversion"));
+        Assert.Equal(request.Header("event-id"), request.Header("ce-id"));
+        Assert.NotNull(request.Header("traceparent"));
+        using var body = JsonDocument.Parse(request.Body);
+        Assert.Equal("purge", body.RootElement.GetProperty("action").GetString());
+        Assert.Equal(30, body.RootElement.GetProperty("olderThanDays").GetInt32());
+        Assert.Equal(2, body.RootElement.GetProperty("tags").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task No_Payload_Posts_An_Empty_Body()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("empty", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("no-payload", "empty", "* * * * * *"));
+
+        await function.WaitForRequestsAsync(1);
+
+        var request = function.Requests[0];
+        Assert.Equal("POST", request.Method);
+        Assert.Empty(request.Body);
+        Assert.Equal("cronjobtriggers.kubeless.io", request.Header("event-namespace"));
+        Assert.NotNull(request.Header("event-id"));
+        Assert.NotNull(request.Header("event-time"));
+    }
+
+    [Fact]
+    public async Task Forbid_Skips_Ticks_While_A_Slow_Call_Runs()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromMilliseconds(2500));
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("slow", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("forbid", "slow", "* * * * * *"));
+
+        await function.WaitForRequestsAsync(2);
+
+        Assert.Equal(1, function.MaxConcurrent);
+        var first = ParseTime(function.Requests[0].Header(CronScheduler.ScheduledTimeHeader));
+        var second = ParseTime(function.Requests[1].Header(CronScheduler.ScheduledTimeHeader));
+        Assert.True(second - first >= TimeSpan.FromSeconds(2), $"ticks during the slow call were skipped ({first:O} then {second:O})");
+        var metrics = await worker.GetMetricsAsync();
+        Assert.Contains("triggers_cron_skips", metrics, StringComparison.Ordinal);
+        Assert.Contains("reason=\"forbid\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Allow_Overlaps_Slow_Calls()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromSeconds(3));
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("slow", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("allow", "slow", "* * * * * *", "  concurrencyPolicy: Allow"));
+
+        await Eventually.WaitUntilAsync(() => function.MaxConcurrent >= 2, "two calls overlap");
+    }
+
+    [Fact]
+    public async Task Suspend_Stops_Firing_While_Other_Triggers_Go_On()
+    {
+        await using var suspended = await RecordingFunctionServer.StartAsync();
+        await using var control = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("functions.yaml", CronWorker.Function("paused", suspended.Url) + "\n---\n" + CronWorker.Function("control", control.Url));
+        worker.Write("control.yaml", CronWorker.Trigger("control", "control", "* * * * * *"));
+        worker.Write("trigger.yaml", CronWorker.Trigger("paused", "paused", "* * * * * *"));
+        await suspended.WaitForRequestsAsync(1);
+
+        worker.Write("trigger.yaml", CronWorker.Trigger("paused", "paused", "* * * * * *", "  suspend: true"));
+        var state = await worker.WaitForStateAsync("paused", s => s.Condition.Reason == "Suspended" && s.NextScheduleTime is null, "suspended");
+        Assert.True(state.Condition.Ready);
+        var before = suspended.Count;
+        var controlBefore = control.Count;
+        await control.WaitForRequestsAsync(controlBefore + 3);
+
+        Assert.Equal(before, suspended.Count);
+    }
+
+    [Fact]
+    public async Task Invalid_Triggers_Get_Clear_Reasons_And_Do_Not_Affect_Others()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+        worker.Write("bad-schedule.yaml", CronWorker.Trigger("bad-schedule", "target", "61 * * * *"));
+        worker.Write("bad-zone.yaml", CronWorker.Trigger("bad-zone", "target", "* * * * *", "  timeZone: Mars/Olympus_Mons"));
+        worker.Write("unknown-function.yaml", CronWorker.Trigger("unknown-function", "no-such-function", "* * * * * *"));
+        worker.Write("no-schedule.yaml", """
+            apiVersion: kubeless.io/v1beta1
+            kind: CronJobTrigger
+            metadata:
+              name: no-schedule
+            spec:
+              function-name: target
+            """);
+        worker.Write("no-target.yaml", """
+            apiVersion: kubeless.io/v1beta1
+            kind: CronJobTrigger
+            metadata:
+              name: no-target
+            spec:
+              schedule: '* * * * *'
+            """);
+        worker.Write("bad-policy.yaml", CronWorker.Trigger("bad-policy", "target", "* * * * *", "  concurrencyPolicy: Sometimes"));
+        worker.Write("good.yaml", CronWorker.Trigger("good", "target", "* * * * * *"));
+
+        await function.WaitForRequestsAsync(2);
+        await worker.WaitForStateAsync("bad-policy", _ => true, "planned");
+
+        using var status = await worker.GetStatusAsync();
+        var triggers = status.RootElement.GetProperty("triggers").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
+        AssertCondition(triggers["good"], true, "Scheduled", "schedule * * * * * *");
+        AssertCondition(triggers["bad-schedule"], false, "InvalidSchedule", "minute field \"61\": 61 is above the maximum 59");
+        AssertCondition(triggers["bad-zone"], false, "InvalidTimeZone", "Mars/Olympus_Mons");
+        AssertCondition(triggers["unknown-function"], false, "FunctionNotFound", "Function default/no-such-function (spec.function-name) does not exist");
+        AssertCondition(triggers["no-schedule"], false, "MissingSchedule", "spec.schedule is required");
+        AssertCondition(triggers["no-target"], false, "MissingTarget", "spec.function-name");
+        AssertCondition(triggers["bad-policy"], false, "InvalidSpec", "spec.concurrencyPolicy");
+        Assert.All(function.Requests, r => Assert.Equal("good", r.Header("event-topic")));
+    }
+
+    [Fact]
+    public async Task Status_Reports_Last_Successful_And_Next_Schedule_Times()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("timed", "target", "* * * * * *"));
+
+        await function.WaitForRequestsAsync(1);
+        var state = await worker.WaitForStateAsync("timed", s => s.LastSuccessfulTime is not null, "a success is recorded");
+
+        Assert.NotNull(state.LastScheduleTime);
+        Assert.NotNull(state.NextScheduleTime);
+        Assert.True(state.NextScheduleTime > state.LastScheduleTime);
+        Assert.True(state.LastSuccessfulTime >= state.LastScheduleTime);
+        using var status = await worker.GetStatusAsync();
+        var timed = status.RootElement.GetProperty("triggers").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "timed");
+        Assert.Equal(JsonValueKind.String, timed.GetProperty("lastScheduleTime").ValueKind);
+        Assert.Equal(JsonValueKind.String, timed.GetProperty("nextScheduleTime").ValueKind);
+    }
+
+    [Fact]
+    public async Task Run_Now_Fires_Once_Per_New_Annotation_Value()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+
+        // Yearly: nothing fires during the test but run-now. The value present at first sight is not new.
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "a"));
+        await worker.WaitForStateAsync("manual", s => s.NextScheduleTime is not null, "scheduled");
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "b"));
+        await function.WaitForRequestsAsync(1);
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "c"));
+        await function.WaitForRequestsAsync(2);
+
+        Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronScheduler.RunNowHeader)));
+        Assert.Equal(2, function.Requests.Select(r => r.Header("event-id")).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Restart_Fires_Every_Missed_Tick_Within_The_Starting_Deadline_Once_Late()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        var (folder, statePath) = CronWorker.NewFolders();
+        var now = DateTimeOffset.UtcNow;
+        var lastMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
+        var lastFired = lastMinute.AddMinutes(-3);
+        Directory.CreateDirectory(Path.GetDirectoryName(statePath)!);
+        await File.WriteAllTextAsync(statePath, $$"""{ "default/catch-up": { "LastScheduleTime": "{{lastFired:O}}" } }""");
+        File.WriteAllText(Path.Combine(folder, "function.yaml"), CronWorker.Function("target", function.Url));
+        File.WriteAllText(Path.Combine(folder, "trigger.yaml"), CronWorker.Trigger("catch-up", "target", "*/1 * * * *", "  startingDeadlineSeconds: 3600"));
+
+        await using var worker = await CronWorker.StartAsync(folder, statePath);
+        await function.WaitForRequestsAsync(3);
+
+        // The three minutes after the recorded tick each fire once, late, oldest first.
+        var late = function.Requests.Where(r => r.Header(CronScheduler.LateHeader) == "true").Take(3).ToList();
+        Assert.Equal(
+            [lastFired.AddMinutes(1), lastFired.AddMinutes(2), lastFired.AddMinutes(3)],
+            late.Select(r => ParseTime(r.Header(CronScheduler.ScheduledTimeHeader))));
+        var scheduled = function.Requests.Select(r => r.Header(CronScheduler.ScheduledTimeHeader)).ToList();
+        Assert.Equal(scheduled.Count, scheduled.Distinct().Count());
+        await Eventually.WaitUntilAsync(
+            () => File.ReadAllText(statePath).Contains(lastFired.AddMinutes(3).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture), StringComparison.Ordinal),
+            "the state file records the last tick fired");
+    }
+
+    [Fact]
+    public async Task A_Missed_Tick_Older_Than_The_Starting_Deadline_Is_Counted_Not_Fired()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        var (folder, statePath) = CronWorker.NewFolders();
+        Directory.CreateDirectory(Path.GetDirectoryName(statePath)!);
+        var lastYear = DateTimeOffset.UtcNow.Year - 1;
+        await File.WriteAllTextAsync(statePath, $$"""{ "default/yearly": { "LastScheduleTime": "{{lastYear - 1}}-01-01T00:00:00Z" }, "default/yearly-no-deadline": { "LastScheduleTime": "{{lastYear - 1}}-01-01T00:00:00Z" } }""");
+        File.WriteAllText(Path.Combine(folder, "function.yaml"), CronWorker.Function("target", function.Url));
+        File.WriteAllText(Path.Combine(folder, "yearly.yaml"), CronWorker.Trigger("yearly", "target", "@yearly", "  startingDeadlineSeconds: 60"));
+        File.WriteAllText(Path.Combine(folder, "yearly-no-deadline.yaml"), CronWorker.Trigger("yearly-no-deadline", "target", "@yearly"));
+
+        await using var worker = await CronWorker.StartAsync(folder, statePath);
+
+        // Without a deadline only the latest missed tick (1 January) fires, once, late, as Kubernetes does; with a 60 s deadline it is only counted.
+        await function.WaitForRequestsAsync(1);
+        await worker.WaitForStateAsync("yearly", s => s.NextScheduleTime is not null, "scheduled");
+        var metrics = await worker.GetMetricsAsync();
+        Assert.Contains("triggers_cron_misses", metrics, StringComparison.Ordinal);
+        var request = Assert.Single(function.Requests);
+        Assert.Equal("yearly-no-deadline", request.Header("event-topic"));
+        Assert.Equal("true", request.Header(CronScheduler.LateHeader));
+        Assert.Equal($"{DateTimeOffset.UtcNow.Year}-01-01T00:00:00.000Z", request.Header(CronScheduler.ScheduledTimeHeader));
+    }
+
+    [Fact]
+    public async Task Run_Endpoint_Fires_A_Trigger_Once_Now_When_Enabled()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        var (folder, statePath) = CronWorker.NewFolders();
+        File.WriteAllText(Path.Combine(folder, "function.yaml"), CronWorker.Function("target", function.Url));
+        File.WriteAllText(Path.Combine(folder, "trigger.yaml"), CronWorker.Trigger("on-demand", "target", "@yearly"));
+        await using var worker = await CronWorker.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Triggers:Source"] = "Manifests",
+                ["Triggers:ManifestsPath"] = folder,
+                ["Triggers:StatePath"] = statePath,
+                ["Cron:EnableRunEndpoint"] = "true",
+            },
+            folder: folder,
+            statePath: statePath);
+        await worker.WaitForStateAsync("on-demand", s => s.NextScheduleTime is not null, "scheduled");
+        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
+
+        using var fired = await http.PostAsync(new Uri("cron/default/on-demand/run", UriKind.Relative), null);
+        using var unknown = await http.PostAsync(new Uri("cron/default/no-such-trigger/run", UriKind.Relative), null);
+        await function.WaitForRequestsAsync(1);
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, fired.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("api", function.Requests[0].Header(CronScheduler.RunNowHeader));
+        Assert.Equal("on-demand", function.Requests[0].Header("event-topic"));
+    }
+
+    [Fact]
+    public async Task Run_Endpoint_Is_Not_Served_By_Default()
+    {
+        await using var worker = await CronWorker.StartAsync();
+        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
+
+        using var response = await http.PostAsync(new Uri("cron/default/anything/run", UriKind.Relative), null);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private static void AssertCondition(JsonElement trigger, bool ready, string reason, string message)
+    {
+        Assert.Equal(ready, trigger.GetProperty("ready").GetBoolean());
+        Assert.Equal(reason, trigger.GetProperty("reason").GetString());
+        Assert.Contains(message, trigger.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}

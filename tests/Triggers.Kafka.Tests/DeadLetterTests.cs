@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text;
+using Triggers.Kafka.Tests.Infrastructure;
+using Triggers.Testing;
+
+namespace Triggers.Kafka.Tests;
+
+/// <summary>Records the function refuses go to the dead-letter topic (or are skipped), and the group moves past them.</summary>
+public sealed class DeadLetterTests
+{
+    [Fact]
+    public async Task Poison_And_Exhausted_Records_Land_In_The_Dead_Letter_Topic_With_Headers_And_Offsets_Move_Past()
+    {
+        var topic = "dlq-src-" + Guid.NewGuid().ToString("N")[..8];
+        var deadLetterTopic = topic + "-dead";
+        await using var scenario = await Scenario.StartAsync(topic, partitions: 4);
+        scenario.Cluster.CreateTopic(deadLetterTopic, 1);
+        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {deadLetterTopic}");
+        // Seq 5 of every partition is poison (400); seq 7 of partition 2 always fails with 503.
+        scenario.Function.Respond(r => r.BodyText switch
+        {
+            var b when b.EndsWith(":5", StringComparison.Ordinal) => new FunctionReply(400, "bad input"),
+            "2:7" => new FunctionReply(503),
+            _ => FunctionReply.Ok,
+        });
+        await using var worker = await InProcessWorker.StartAsync(scenario.Settings());
+        await scenario.ProduceAsync(80, key: i => "key-" + i.ToString(CultureInfo.InvariantCulture));
+
+        var letters = await Task.Run(() => scenario.Cluster.ReadAll(deadLetterTopic, 5, TimeSpan.FromSeconds(60)));
+        Assert.Equal(5, letters.Count);
+        foreach (var letter in letters)
+        {
+            string Header(string name) => Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes(name));
+            var body = Encoding.UTF8.GetString(letter.Message.Value);
+            var partition = int.Parse(body.Split(':')[0], CultureInfo.InvariantCulture);
+            var seq = int.Parse(body.Split(':')[1], CultureInfo.InvariantCulture);
+            Assert.Equal(topic, Header("dlq-original-topic"));
+            Assert.Equal(partition.ToString(CultureInfo.InvariantCulture), Header("dlq-original-partition"));
+            Assert.Equal(seq.ToString(CultureInfo.InvariantCulture), Header("dlq-original-offset"));
+            Assert.Equal($"default/{scenario.TriggerName}", Header("dlq-trigger"));
+            Assert.Equal($"default/{scenario.FunctionName}", Header("dlq-function"));
+            Assert.Equal($"key-{(seq * 4) + partition}", Encoding.UTF8.GetString(letter.Message.Key));
+            if (body == "2:7")
+            {
+                Assert.Equal("503", Header("dlq-status"));
+                Assert.Equal("Retryable", Header("dlq-outcome"));
+                Assert.Equal("3", Header("dlq-attempts"));
+            }
+            else
+            {
+                Assert.Equal(5, seq);
+                Assert.Equal("400", Header("dlq-status"));
+                Assert.Equal("Poison", Header("dlq-outcome"));
+                Assert.Equal("1", Header("dlq-attempts"));
+            }
+
+            Assert.False(string.IsNullOrEmpty(Header("dlq-error")));
+        }
+
+        // Every record settled, so the group's committed offsets reach the end of every partition.
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 4).Values.All(o => o == 20),
+            "the committed offsets of every partition move past the dead-lettered records to the end (20)", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Poison_Without_Dead_Letter_Topic_Is_Skipped_And_Committed_Past()
+    {
+        await using var scenario = await Scenario.StartAsync("skip-" + Guid.NewGuid().ToString("N")[..8], partitions: 1);
+        scenario.WriteManifests();
+        scenario.Function.Respond(r => r.BodyText == "0:3" ? new FunctionReply(422) : FunctionReply.Ok);
+        await using var worker = await InProcessWorker.StartAsync(scenario.Settings());
+        await scenario.ProduceAsync(10);
+
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, scenario.Topic, 1)[0] == 10,
+            "the committed offset moves past the poison record to the end (10)", TimeSpan.FromSeconds(30));
+        Assert.Single(scenario.Function.Requests, r => r.BodyText == "0:3");
+        Assert.Equal(10, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
+    }
+}

@@ -1,0 +1,92 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace Triggers.Kafka.Tests;
+
+/// <summary><c>Kafka:*</c> is checked at start and every message names the key that is wrong.</summary>
+public sealed class KafkaOptionsTests
+{
+    [Fact]
+    public void Accepts_Bootstrap_Servers_Alone()
+    {
+        var result = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka-0.kafka:9092,kafka-1.kafka:9092" });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Accepts_Sasl_Scram_Over_Tls()
+    {
+        var result = new KafkaOptionsValidator().Validate(null, new KafkaOptions
+        {
+            BootstrapServers = "kafka:9093",
+            SecurityProtocol = SecurityProtocol.SaslSsl,
+            SaslMechanism = SaslMechanism.ScramSha512,
+            SaslUsername = "user",
+            SaslPassword = "secret",
+        });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("", null, null, null, "Kafka:BootstrapServers is required")]
+    [InlineData("kafka", null, null, null, "Kafka:BootstrapServers 'kafka'")]
+    [InlineData("kafka:9092", SecurityProtocol.SaslPlaintext, null, "secret", "Kafka:SaslMechanism")]
+    [InlineData("kafka:9092", SecurityProtocol.SaslSsl, SaslMechanism.Plain, null, "Kafka:SaslPassword")]
+    [InlineData("kafka:9092", SecurityProtocol.SaslSsl, SaslMechanism.Gssapi, "secret", "Kafka:SaslMechanism must be Plain, ScramSha256 or ScramSha512")]
+    [InlineData("kafka:9092", SecurityProtocol.Plaintext, SaslMechanism.Plain, "secret", "Kafka:SaslMechanism is set but")]
+    public void Names_The_Key_That_Is_Wrong(string bootstrap, SecurityProtocol? protocol, SaslMechanism? mechanism, string? password, string expected)
+    {
+        var options = new KafkaOptions
+        {
+            BootstrapServers = bootstrap,
+            SecurityProtocol = protocol ?? SecurityProtocol.Plaintext,
+            SaslMechanism = mechanism,
+            SaslUsername = mechanism is null && password is null ? null : "user",
+            SaslPassword = password,
+        };
+
+        var result = new KafkaOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Names_Missing_Tls_Files_And_Bad_Limits()
+    {
+        var result = new KafkaOptionsValidator().Validate(null, new KafkaOptions
+        {
+            BootstrapServers = "kafka:9093",
+            SslCaLocation = "/nonexistent/ca.pem",
+            MaxInFlight = 0,
+            MaxUncommittedPerPartition = 0,
+            CommitInterval = TimeSpan.Zero,
+        });
+
+        Assert.Contains("Kafka:SslCaLocation '/nonexistent/ca.pem' does not exist", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Kafka:MaxInFlight", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Kafka:MaxUncommittedPerPartition", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Kafka:CommitInterval", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Worker_Refuses_To_Start_Without_Bootstrap_Servers_And_Says_Which_Key()
+    {
+        var folder = Directory.CreateTempSubdirectory("kafka-options-").FullName;
+        try
+        {
+            var builder = KafkaWorkerHost.CreateBuilder(["--Triggers:Source=Manifests", $"--Triggers:ManifestsPath={folder}", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=None"]);
+            await using var app = KafkaWorkerHost.Build(builder);
+
+            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+            Assert.Contains("Kafka:BootstrapServers is required", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

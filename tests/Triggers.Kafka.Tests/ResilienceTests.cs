@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Triggers.Kafka.Tests.Infrastructure;
+using Triggers.Testing;
+
+namespace Triggers.Kafka.Tests;
+
+/// <summary>Broker outages and rebalances: the worker rides them out and loses nothing.</summary>
+public sealed partial class ResilienceTests
+{
+    [Fact]
+    public async Task Rides_Out_All_Brokers_Down_And_Up_With_Readyz_Reflecting_It_And_Loses_Nothing()
+    {
+        await using var scenario = await Scenario.StartAsync("outage-" + Guid.NewGuid().ToString("N")[..8], partitions: 4);
+        scenario.WriteManifests();
+        // A slow function keeps records in flight when the brokers go away.
+        scenario.Function.Respond(_ => new FunctionReply(Delay: TimeSpan.FromMilliseconds(2)));
+        await using var worker = await InProcessWorker.StartAsync(scenario.Settings());
+        await Eventually.WaitUntilAsync(async () => (await worker.ReadyzAsync()).Ready, "the worker is ready");
+        await scenario.ProduceAsync(1000);
+        await scenario.Function.WaitForRequestsAsync(100);
+
+        scenario.Cluster.SetAllBrokersDown();
+        await Eventually.WaitUntilAsync(async () => !(await worker.ReadyzAsync()).Ready, "/readyz reports the outage", TimeSpan.FromSeconds(30));
+        var (_, body) = await worker.ReadyzAsync();
+        Assert.Contains("cannot reach Kafka", body, StringComparison.Ordinal);
+
+        scenario.Cluster.SetAllBrokersUp();
+        await Eventually.WaitUntilAsync(async () => (await worker.ReadyzAsync()).Ready, "/readyz recovers", TimeSpan.FromSeconds(30));
+        await scenario.ProduceAsync(1000, startAt: 1000);
+
+        await Eventually.WaitUntilAsync(() => scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count() >= 2000,
+            "all 2000 records (before, during and after the outage) are delivered", TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
+    public async Task Second_Worker_Joining_And_First_Leaving_Mid_Stream_Loses_Nothing()
+    {
+        await using var scenario = await Scenario.StartAsync("rebalance-" + Guid.NewGuid().ToString("N")[..8], partitions: 4);
+        scenario.WriteManifests();
+        scenario.Function.Respond(_ => new FunctionReply(Delay: TimeSpan.FromMilliseconds(1)));
+        var first = await InProcessWorker.StartAsync(scenario.Settings());
+        await scenario.ProduceAsync(3000);
+        await scenario.Function.WaitForRequestsAsync(300, TimeSpan.FromSeconds(60));
+
+        await using var second = await InProcessWorker.StartAsync(scenario.Settings());
+        await Eventually.WaitUntilAsync(async () => Delivered(await second.MetricsAsync()) > 0, "the second worker got partitions and delivers", TimeSpan.FromSeconds(60));
+
+        // The first worker leaves gracefully: revoke, in-flight work settles, offsets committed.
+        await first.DisposeAsync();
+
+        await Eventually.WaitUntilAsync(() => scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count() >= 3000,
+            "all 3000 records are delivered across the rebalances", TimeSpan.FromSeconds(90));
+        Assert.Equal(3000, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
+    }
+
+    private static long Delivered(string metrics) =>
+        DeliveredLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"^triggers_events_delivered(?:_total)?\{[^}]*\} (\d+)", RegexOptions.Multiline)]
+    private static partial Regex DeliveredLine();
+}

@@ -1,0 +1,384 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Reconcile;
+using Triggers.Core.Resources;
+using Triggers.Core.Sources;
+
+namespace Triggers.Cron.Internal;
+
+/// <summary>How a run-now request ended.</summary>
+internal enum RunNowOutcome
+{
+    Fired,
+    NotFound,
+    Refused,
+}
+
+/// <summary>
+/// The running schedules of the cron worker: the subscription set the reconciler drives. It always
+/// knows every wanted schedule, but only the leader has them in Quartz; losing leadership clears
+/// Quartz in one call, gaining it schedules everything again from the last recorded tick.
+/// </summary>
+internal sealed partial class CronScheduler(
+    IEventDispatcher dispatcher,
+    TriggerStatusStore statusStore,
+    ITriggerStatusWriter statusWriter,
+    ResourceCache cache,
+    CronStateStore state,
+    CronMetrics metrics,
+    IOptions<CronOptions> options,
+    TimeProvider time,
+    ILogger<CronScheduler> logger) : ISubscriptionSet<CronPlan>, ILeadershipTarget, IAsyncDisposable
+{
+    public const string JobGroup = "cron";
+    public const string ScheduledTimeHeader = "triggers-scheduled-time";
+    public const string LateHeader = "triggers-late";
+    public const string RunNowHeader = "triggers-run-now";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _statusGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, CronJob> _jobs = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private StandaloneSchedulerFactory? _factory;
+    private IScheduler? _scheduler;
+    private volatile bool _leader;
+    private int _disposed;
+
+    public bool IsLeader => _leader;
+
+    /// <summary>Keys of the schedules this replica holds in Quartz right now (tests, diagnostics).</summary>
+    public IReadOnlyCollection<string> Keys => [.. _jobs.Keys];
+
+    public async Task UpsertAsync(CronPlan plan, CancellationToken cancellationToken)
+    {
+        var fires = new List<Func<Task>>();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_jobs.TryGetValue(plan.Key, out var job))
+            {
+                var old = job.Plan;
+                job.Plan = plan;
+                if (old.ScheduleRevision != plan.ScheduleRevision && _leader)
+                {
+                    await ScheduleLockedAsync(job, fires, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                job = new CronJob(plan) { HandledRunNow = state.Get(plan.Trigger)?.RunNow ?? plan.RunNow };
+                _jobs[plan.Key] = job;
+                if (_leader)
+                {
+                    await ScheduleLockedAsync(job, fires, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (plan.RunNow is { Length: > 0 } value && value != job.HandledRunNow)
+            {
+                job.HandledRunNow = value;
+                if (_leader)
+                {
+                    Log.RunNow(logger, plan.Key, value);
+                    var runNowJob = job;
+                    fires.Add(async () =>
+                    {
+                        await state.RecordRunNowAsync(plan.Trigger, value, _stopping.Token).ConfigureAwait(false);
+                        await FireAsync(runNowJob, time.GetUtcNow(), FireKind.RunNow, value, _stopping.Token).ConfigureAwait(false);
+                    });
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await RunFiresAsync(fires).ConfigureAwait(false);
+    }
+
+    /// <summary>Fires every schedule of a trigger once now (the run endpoint).</summary>
+    public async Task<(RunNowOutcome Outcome, int Fired, string Message)> RunNowAsync(ResourceKey trigger, CancellationToken cancellationToken)
+    {
+        var jobs = _jobs.Values.Where(j => j.Plan.Trigger == trigger).ToList();
+        if (jobs.Count == 0)
+        {
+            return (RunNowOutcome.NotFound, 0, $"CronJobTrigger {trigger} is not scheduled here (unknown, or not Ready: see /status)");
+        }
+
+        if (!_leader)
+        {
+            return (RunNowOutcome.Refused, 0, "this replica is not the cron leader");
+        }
+
+        var fired = 0;
+        foreach (var job in jobs)
+        {
+            if (await FireAsync(job, time.GetUtcNow(), FireKind.RunNow, "api", cancellationToken).ConfigureAwait(false) is not null)
+            {
+                fired++;
+            }
+        }
+
+        return fired > 0
+            ? (RunNowOutcome.Fired, fired, "")
+            : (RunNowOutcome.Refused, 0, "the previous call still runs (concurrencyPolicy Forbid)");
+    }
+
+    public async Task RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_jobs.TryRemove(key, out var job))
+            {
+                return;
+            }
+
+            if (_scheduler is { } scheduler)
+            {
+                await scheduler.DeleteJob(new JobKey(key, JobGroup), cancellationToken).ConfigureAwait(false);
+            }
+
+            job.CancelRuns();
+            Log.Unscheduled(logger, key);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task RemoveAllAsync(CancellationToken cancellationToken)
+    {
+        _leader = false;
+        List<Task> running;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_scheduler is { } scheduler)
+            {
+                await scheduler.Clear(cancellationToken).ConfigureAwait(false);
+            }
+
+            running = [.. _jobs.Values.SelectMany(j => j.CancelRuns())];
+            _jobs.Clear();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void StepDown() => _leader = false;
+
+    public async Task ElectedAsync(CancellationToken cancellationToken)
+    {
+        var fires = new List<Func<Task>>();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _leader = true;
+            foreach (var job in _jobs.Values)
+            {
+                await ScheduleLockedAsync(job, fires, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await RunFiresAsync(fires).ConfigureAwait(false);
+    }
+
+    public async Task DemotedAsync(CancellationToken cancellationToken)
+    {
+        // Flip first: a tick Quartz is delivering right now must see that this replica no longer leads.
+        _leader = false;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_scheduler is { } scheduler)
+            {
+                await scheduler.Clear(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The container may hold this instance under two service types and dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _leader = false;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_scheduler is { } scheduler)
+        {
+            await scheduler.Shutdown(waitForJobsToComplete: false, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (_factory is { } factory)
+        {
+            await factory.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+        _gate.Dispose();
+        _statusGate.Dispose();
+    }
+
+    /// <summary>Called by Quartz for every trigger firing.</summary>
+    internal async Task OnQuartzTickAsync(string key, DateTimeOffset scheduled, CancellationToken cancellationToken)
+    {
+        if (_jobs.TryGetValue(key, out var job))
+        {
+            await FireAsync(job, scheduled, FireKind.Scheduled, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts the fires decided under the gate (run-now, catch-up) without holding the reconciler up while they run.</summary>
+    private Task RunFiresAsync(List<Func<Task>> fires)
+    {
+        foreach (var fire in fires)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await fire().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                }
+                catch (Exception e)
+                {
+                    Log.TickFailed(logger, "catch-up", e);
+                }
+            }, CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task ScheduleLockedAsync(CronJob job, List<Func<Task>> fires, CancellationToken cancellationToken)
+    {
+        var scheduler = await EnsureSchedulerAsync(cancellationToken).ConfigureAwait(false);
+        var plan = job.Plan;
+        var jobKey = new JobKey(plan.Key, JobGroup);
+        await scheduler.DeleteJob(jobKey, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        if (plan.Suspend)
+        {
+            Log.Scheduled(logger, plan.Key, plan.Schedule + " (suspended)", null);
+            await PublishAsync(plan, s => s with { NextScheduleTime = null }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Resume from the newest tick anyone recorded: this replica, the state file, or the status
+        // the previous leader wrote to the API server.
+        var resume = Max(job.LastTick, Max(state.Get(plan.Trigger)?.LastScheduleTime, ObservedLastSchedule(plan.Trigger)));
+        job.AdvanceTo(resume);
+        if (resume is { } from && CatchUp(plan, from, now) is { Count: > 0 } late)
+        {
+            // Claimed here, under the gate and before Quartz starts, so a Quartz tick can never race a catch-up.
+            job.AdvanceTo(late[^1]);
+            fires.Add(async () =>
+            {
+                foreach (var tick in late)
+                {
+                    Log.CatchUp(logger, plan.Key, tick, time.GetUtcNow() - tick);
+                    var run = await FireAsync(job, tick, FireKind.Late, null, _stopping.Token).ConfigureAwait(false);
+
+                    // Forbid and Replace run missed ticks one after another rather than skipping or cancelling them.
+                    if (run is not null && plan.Concurrency != ConcurrencyPolicy.Allow)
+                    {
+                        await run.Completion.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                    }
+                }
+            });
+        }
+
+        var detail = JobBuilder.Create<CronTickJob>().WithIdentity(jobKey).Build();
+        var triggers = plan.Schedule.Expressions.Select((expression, i) => TriggerBuilder.Create(time)
+            .WithIdentity($"{plan.Key}#{i}", JobGroup)
+            .ForJob(jobKey)
+            .StartAt(now)
+            .WithSchedule(CronScheduleBuilder.Create(expression)
+                .InTimeZone(plan.Schedule.TimeZone)
+                .WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
+            .Build()).ToList();
+        await scheduler.ScheduleJob(detail, triggers, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        var next = plan.Schedule.NextAfter(now);
+        Log.Scheduled(logger, plan.Key, plan.Schedule.ToString(), next);
+        await PublishAsync(plan, s => s with { NextScheduleTime = next?.UtcDateTime }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The missed ticks in (<paramref name="from"/>, <paramref name="now"/>] to fire late: with
+    /// <c>spec.startingDeadlineSeconds</c>, every one inside the deadline (at most
+    /// <c>Cron:MaxMissedTicks</c>, the newest); without it, only the latest, as Kubernetes CronJobs do.
+    /// The others are counted as missed.
+    /// </summary>
+    private List<DateTimeOffset> CatchUp(CronPlan plan, DateTimeOffset from, DateTimeOffset now)
+    {
+        const int CountLimit = 100_000;
+        List<DateTimeOffset> late;
+        if (plan.StartingDeadline is { } deadline)
+        {
+            var windowStart = now - deadline > from ? now - deadline : from;
+            late = [.. plan.Schedule.Between(windowStart, now, CountLimit).TakeLast(options.Value.MaxMissedTicks)];
+        }
+        else
+        {
+            late = plan.Schedule.LatestIn(from, now) is { } latest ? [latest] : [];
+        }
+
+        var missed = plan.Schedule.Between(from, now, CountLimit).Count - late.Count;
+        if (missed > 0)
+        {
+            metrics.Missed(plan, missed);
+            Log.Missed(logger, plan.Key, missed, from);
+        }
+
+        return late;
+    }
+
+    private DateTimeOffset? ObservedLastSchedule(ResourceKey trigger) =>
+        cache.Snapshot().Get<CronJobTrigger>(ResourceKind.CronJobTrigger, trigger)?.Status?.LastScheduleTime is { } t
+            ? new DateTimeOffset(t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : DateTime.SpecifyKind(t, DateTimeKind.Utc))
+            : null;
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    private async Task<IScheduler> EnsureSchedulerAsync(CancellationToken cancellationToken)
+    {
+        if (_scheduler is { } existing)
+        {
+            return existing;
+        }
+
+        // Quartz keeps schedulers by name per container; a unique name lets several workers share a process (tests, local runner).
+        _factory = QuartzSchedulerBuilder.Create(q => q
+            .ConfigureScheduler(o => o.InstanceName = "triggers-cron-" + Guid.NewGuid().ToString("N"))
+            .UseInMemoryStore()
+            .UseDefaultThreadPool(maxConcurrency: 4)
+            .UseJobFactory(new CronTickJobFactory(this))
+            .UseTimeProvider(time)).Build();
+        var scheduler = await _factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        await scheduler.Start(cancellationToken).ConfigureAwait(false);
+        _scheduler = scheduler;
+        return scheduler;
+    }
+}

@@ -1,0 +1,25 @@
+using Quartz;
+using Quartz.Extensibility;
+
+namespace Triggers.Cron.Internal;
+
+/// <summary>The Quartz job of every schedule: hands the tick to the scheduler, which decides and dispatches without holding a Quartz thread.</summary>
+internal sealed class CronTickJob(CronScheduler scheduler) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var scheduled = context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        await scheduler.OnQuartzTickAsync(context.JobDetail.Key.Name, scheduled, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Gives Quartz the one job instance bound to this worker's scheduler.</summary>
+internal sealed class CronTickJobFactory(CronScheduler scheduler) : IJobFactory
+{
+    private readonly CronTickJob _job = new(scheduler);
+
+    public ValueTask<JobScope> CreateJob(TriggerFiredBundle bundle, IScheduler scheduler, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new JobScope(_job, null));
+
+    public ValueTask ReturnJob(JobScope scope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+}

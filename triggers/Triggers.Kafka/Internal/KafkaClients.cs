@@ -1,0 +1,89 @@
+using System.Globalization;
+using Confluent.Kafka;
+
+namespace Triggers.Kafka.Internal;
+
+/// <summary>Builds librdkafka configurations from <see cref="KafkaOptions"/>.</summary>
+internal static class KafkaClients
+{
+    public static ConsumerConfig Consumer(KafkaOptions options, KafkaSubscriptionPlan plan) =>
+        new(Common(options))
+        {
+            GroupId = plan.GroupId,
+            AutoOffsetReset = plan.InitialOffset,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            // At-least-once: an offset is stored only once its record is settled; the background
+            // auto-commit then commits only stored offsets.
+            EnableAutoOffsetStore = false,
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = Milliseconds(options.CommitInterval),
+            SessionTimeoutMs = Milliseconds(options.SessionTimeout),
+            HeartbeatIntervalMs = Math.Max(100, Milliseconds(options.SessionTimeout) / 3),
+            StatisticsIntervalMs = Milliseconds(options.StatisticsInterval),
+            QueuedMaxMessagesKbytes = options.QueuedMaxMessagesKbytes,
+            EnablePartitionEof = false,
+            ClientId = options.ClientId + "-" + plan.Key.Replace('/', '.'),
+        };
+
+    public static ProducerConfig Producer(KafkaOptions options) =>
+        new(Common(options))
+        {
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            ClientId = options.ClientId + "-dead-letters",
+            // A dead letter that cannot be written within this time is retried by the caller; the record stays unsettled.
+            MessageTimeoutMs = 30_000,
+        };
+
+    public static void LogLibrary(ILogger logger, LogMessage message)
+    {
+        switch (message.Level)
+        {
+            case SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error or SyslogLevel.Warning:
+                Log.LibraryWarning(logger, message.Name, message.Facility, message.Message);
+                break;
+            case SyslogLevel.Notice:
+                Log.LibraryInfo(logger, message.Name, message.Facility, message.Message);
+                break;
+            default:
+                Log.LibraryDebug(logger, message.Name, message.Facility, message.Message);
+                break;
+        }
+    }
+
+    private static ClientConfig Common(KafkaOptions options)
+    {
+        var config = new ClientConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            SecurityProtocol = options.SecurityProtocol,
+            ClientId = options.ClientId,
+        };
+        if (options.SaslMechanism is { } mechanism)
+        {
+            config.SaslMechanism = mechanism;
+            config.SaslUsername = options.SaslUsername;
+            config.SaslPassword = options.SaslPassword;
+        }
+
+        if (!string.IsNullOrEmpty(options.SslCaLocation))
+        {
+            config.SslCaLocation = options.SslCaLocation;
+        }
+
+        if (!string.IsNullOrEmpty(options.SslCertificateLocation))
+        {
+            config.SslCertificateLocation = options.SslCertificateLocation;
+            config.SslKeyLocation = options.SslKeyLocation;
+            config.SslKeyPassword = options.SslKeyPassword;
+        }
+
+        return config;
+    }
+
+    private static int Milliseconds(TimeSpan value) =>
+        (int)Math.Clamp(value.TotalMilliseconds, 1, int.MaxValue);
+
+    public static string Describe(IEnumerable<TopicPartition> partitions) =>
+        string.Join(", ", partitions.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Topic}[{p.Partition.Value}]")));
+}

@@ -1,0 +1,404 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Confluent.Kafka;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Hosting;
+
+namespace Triggers.Kafka.Internal;
+
+/// <summary>Consumer lag of one assigned partition, from the last librdkafka statistics.</summary>
+internal readonly record struct PartitionLag(string Topic, int Partition, long Lag);
+
+/// <summary>
+/// One (trigger, function) consumer. A dedicated thread owns the librdkafka consumer: it polls,
+/// hands records to per-partition flows, stores offsets of settled records, pauses partitions that
+/// hold too much, and commits on revoke. The dispatch side runs on the thread pool and only talks
+/// back through <see cref="Settle"/>. A failure of the consumer rebuilds it with backoff; it never
+/// ends the process.
+/// </summary>
+internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(5);
+
+    private readonly KafkaSubscriptionPlan _plan;
+    private readonly KafkaOptions _options;
+    private readonly IEventDispatcher _dispatcher;
+    private readonly DeadLetterWriter _deadLetters;
+    private readonly TriggerMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TagList _tags;
+    private readonly SemaphoreSlim _concurrency;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<(PartitionFlow Flow, long Offset)> _settled = new();
+    private readonly Dictionary<TopicPartition, PartitionFlow> _flows = [];
+    private readonly HashSet<PartitionFlow> _touched = [];
+    private readonly Thread _thread;
+    private volatile Error? _fatal;
+    private volatile bool _started;
+    private volatile bool _connected;
+    private volatile string _connectivity = "connecting";
+    private volatile IReadOnlyList<PartitionLag> _lag = [];
+
+    public KafkaConsumerRunner(
+        KafkaSubscriptionPlan plan,
+        KafkaOptions options,
+        IEventDispatcher dispatcher,
+        DeadLetterWriter deadLetters,
+        TriggerMetrics metrics,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _plan = plan;
+        _options = options;
+        _dispatcher = dispatcher;
+        _deadLetters = deadLetters;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _tags = TriggerMetrics.Tags(Core.Resources.KafkaTrigger.KindName, plan.Trigger.ToString(), plan.Function.Name);
+        _concurrency = new SemaphoreSlim(plan.MaxInFlight, plan.MaxInFlight);
+        _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
+    }
+
+    public KafkaSubscriptionPlan Plan => _plan;
+
+    /// <summary>True while the consumer reaches at least one broker.</summary>
+    public bool IsConnected => _connected;
+
+    public string Connectivity => _connectivity;
+
+    public IReadOnlyList<PartitionLag> Lag => _lag;
+
+    /// <summary>Checks the configuration by building a consumer once, then starts the consumer thread.</summary>
+    public void Start()
+    {
+        using (BuildConsumer())
+        {
+        }
+
+        _thread.Start();
+        _started = true;
+    }
+
+    /// <summary>Gives up every partition (finishing in-flight work within the grace period), commits and leaves the group.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_started)
+        {
+            await _exited.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stop.Dispose();
+        _concurrency.Dispose();
+    }
+
+    private IConsumer<byte[], byte[]> BuildConsumer() =>
+        new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(_options, _plan))
+            .SetLogHandler((_, m) => KafkaClients.LogLibrary(_logger, m))
+            .SetErrorHandler((_, e) => OnError(e))
+            .SetStatisticsHandler((_, json) => OnStatistics(json))
+            .SetPartitionsAssignedHandler((c, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler((c, partitions) => GiveUp(c, [.. partitions.Select(p => p.TopicPartition)], commit: true, _options.RevokeGracePeriod, "revoked"))
+            .SetPartitionsLostHandler((c, partitions) => GiveUp(c, [.. partitions.Select(p => p.TopicPartition)], commit: false, TimeSpan.Zero, "lost"))
+            .SetOffsetsCommittedHandler((_, committed) => OnCommitted(committed))
+            .Build();
+
+    private void Run()
+    {
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Trigger"] = _plan.Trigger.ToString(), ["Function"] = _plan.Function.Name });
+        Log.ConsumerStarting(_logger, _plan.Key, _plan.GroupId, string.Join(",", _plan.Topics), _plan.Ordering, _plan.MaxInFlight);
+        var failures = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            IConsumer<byte[], byte[]>? consumer = null;
+            try
+            {
+                _fatal = null;
+                consumer = BuildConsumer();
+                consumer.Subscribe(_plan.Topics);
+                Poll(consumer, ref failures);
+                GiveUp(consumer, [.. _flows.Keys], commit: true, _options.RevokeGracePeriod, "stopping");
+                consumer.Close();
+            }
+            catch (Exception e)
+            {
+                GiveUp(consumer, [.. _flows.Keys], commit: false, TimeSpan.Zero, "failed");
+                _connected = false;
+                _connectivity = e.Message;
+                failures++;
+                var delay = Backoff.Next(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), failures - 1);
+                Log.ConsumerFailed(_logger, _plan.Key, delay, e);
+                _stop.Token.WaitHandle.WaitOne(delay);
+            }
+            finally
+            {
+                consumer?.Dispose();
+            }
+        }
+
+        _connected = false;
+        _lag = [];
+        Log.ConsumerStopped(_logger, _plan.Key);
+        _exited.TrySetResult();
+    }
+
+    private void Poll(IConsumer<byte[], byte[]> consumer, ref int failures)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (_fatal is { } fatal)
+            {
+                throw new KafkaException(fatal);
+            }
+
+            ApplySettled(consumer);
+            ConsumeResult<byte[], byte[]>? record;
+            try
+            {
+                record = consumer.Consume(PollTimeout);
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                Log.ClientError(_logger, _plan.Key, e.Error.Code, e.Error.Reason);
+                continue;
+            }
+
+            if (record is null || record.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            failures = 0;
+            Accept(consumer, record);
+        }
+    }
+
+    private void Accept(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> record)
+    {
+        MarkConnected();
+        if (!_flows.TryGetValue(record.TopicPartition, out var flow))
+        {
+            // Assignment always comes first; a record without it is a late one of a partition just given up.
+            return;
+        }
+
+        var offset = record.Offset.Value;
+        flow.StartWindowAt(offset);
+        flow.Pending.Add(offset);
+        flow.NextOffset = offset + 1;
+        flow.Received();
+        flow.Queue.Writer.TryWrite(record);
+        if (!flow.Paused && flow.Buffered >= _options.MaxBufferedPerPartition)
+        {
+            consumer.Pause([flow.Partition]);
+            flow.Paused = true;
+        }
+    }
+
+    /// <summary>Called by the dispatch side when a record is delivered or dead-lettered (or skipped as poison).</summary>
+    private void Settle(PartitionFlow flow, long offset)
+    {
+        flow.Released();
+        _settled.Enqueue((flow, offset));
+    }
+
+    private void ApplySettled(IConsumer<byte[], byte[]> consumer)
+    {
+        while (_settled.TryDequeue(out var settled))
+        {
+            if (!settled.Flow.Gone)
+            {
+                settled.Flow.Pending.Remove(settled.Offset);
+                _touched.Add(settled.Flow);
+            }
+        }
+
+        foreach (var flow in _touched)
+        {
+            var store = flow.Pending.Count > 0 ? flow.Pending.Min : flow.NextOffset;
+            if (store > flow.Stored)
+            {
+                try
+                {
+                    consumer.StoreOffset(new TopicPartitionOffset(flow.Partition, store));
+                    flow.Stored = store;
+                }
+                catch (KafkaException e)
+                {
+                    Log.StoreFailed(_logger, _plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, store, e.Error.Reason);
+                }
+            }
+        }
+
+        _touched.Clear();
+        foreach (var flow in _flows.Values)
+        {
+            if (flow.Paused && flow.Buffered <= _options.MaxBufferedPerPartition / 2)
+            {
+                consumer.Resume([flow.Partition]);
+                flow.Paused = false;
+            }
+        }
+    }
+
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        MarkConnected();
+        foreach (var partition in partitions)
+        {
+            if (_flows.ContainsKey(partition))
+            {
+                continue;
+            }
+
+            var flow = new PartitionFlow(partition, _stop.Token);
+            _flows[partition] = flow;
+            flow.Worker = Task.Run(() => RunFlowAsync(flow));
+        }
+
+        Log.Assigned(_logger, _plan.Key, KafkaClients.Describe(partitions));
+    }
+
+    /// <summary>
+    /// Runs on the consumer thread inside librdkafka's rebalance callback (or on stop): no new record
+    /// of these partitions starts, in-flight ones get <paramref name="grace"/> to settle and are
+    /// then abandoned, and what settled is stored and committed before the partitions go.
+    /// Blocking here is by design: it is the consumer's own thread and heartbeats run in librdkafka's.
+    /// </summary>
+    private void GiveUp(IConsumer<byte[], byte[]>? consumer, List<TopicPartition> partitions, bool commit, TimeSpan grace, string why)
+    {
+        var flows = new List<PartitionFlow>();
+        foreach (var partition in partitions)
+        {
+            if (_flows.Remove(partition, out var flow))
+            {
+                flows.Add(flow);
+            }
+        }
+
+        if (flows.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var flow in flows)
+        {
+            flow.Stop();
+            flow.Queue.Writer.TryComplete();
+            if (grace <= TimeSpan.Zero)
+            {
+                flow.Abandon();
+            }
+        }
+
+        var workers = Task.WhenAll(flows.Select(f => f.Worker));
+        if (!Wait(workers, grace))
+        {
+            foreach (var flow in flows)
+            {
+                flow.Abandon();
+            }
+
+            Wait(workers, AbandonWait);
+        }
+
+        var abandoned = flows.Sum(f => f.Buffered);
+        if (consumer is not null && commit)
+        {
+            ApplySettled(consumer);
+            var offsets = flows.Where(f => f.Stored >= 0).Select(f => new TopicPartitionOffset(f.Partition, f.Stored)).ToList();
+            if (offsets.Count > 0)
+            {
+                try
+                {
+                    consumer.Commit(offsets);
+                }
+                catch (KafkaException e)
+                {
+                    Log.CommitFailed(_logger, _plan.Key, e.Error.Reason);
+                }
+            }
+        }
+
+        foreach (var flow in flows)
+        {
+            flow.Gone = true;
+            if (flow.Worker.IsCompleted)
+            {
+                flow.Dispose();
+            }
+        }
+
+        if (why == "lost")
+        {
+            Log.Lost(_logger, _plan.Key, KafkaClients.Describe(partitions));
+        }
+        else
+        {
+            Log.Revoked(_logger, _plan.Key, KafkaClients.Describe(flows.Select(f => f.Partition)), abandoned);
+        }
+    }
+
+    private static bool Wait(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            return task.Wait(timeout);
+        }
+        catch (AggregateException)
+        {
+            return true;
+        }
+    }
+
+    private void OnCommitted(CommittedOffsets committed)
+    {
+        if (committed.Error.IsError && committed.Error.Code != ErrorCode.Local_NoOffset)
+        {
+            Log.CommitFailed(_logger, _plan.Key, committed.Error.Reason);
+        }
+
+        foreach (var offset in committed.Offsets)
+        {
+            if (!offset.Error.IsError && offset.Offset.Value >= 0 && _flows.TryGetValue(offset.TopicPartition, out var flow))
+            {
+                flow.CommittedUpTo(offset.Offset.Value);
+            }
+        }
+    }
+
+    private void OnError(Error error)
+    {
+        if (error.IsFatal)
+        {
+            Log.FatalError(_logger, _plan.Key, error.Code, error.Reason);
+            _fatal = error;
+            return;
+        }
+
+        if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            _connected = false;
+            _connectivity = error.Reason;
+        }
+
+        Log.ClientError(_logger, _plan.Key, error.Code, error.Reason);
+    }
+
+    private void MarkConnected()
+    {
+        if (!_connected)
+        {
+            _connected = true;
+            _connectivity = "connected";
+        }
+    }
+}

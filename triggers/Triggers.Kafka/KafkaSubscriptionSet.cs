@@ -1,0 +1,144 @@
+using Microsoft.Extensions.Options;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Hosting;
+using Triggers.Core.Reconcile;
+using Triggers.Kafka.Internal;
+
+namespace Triggers.Kafka;
+
+/// <summary>
+/// The running Kafka consumers, one per (trigger, function) pair: what the reconciler starts,
+/// replaces and stops. Also the source of the worker's connectivity and consumer-lag metric.
+/// </summary>
+public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPlan>, IAsyncDisposable
+{
+    public const string LagInstrument = "triggers.kafka.consumer_lag";
+
+    private readonly Dictionary<string, KafkaConsumerRunner> _running = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IOptions<KafkaOptions> _options;
+    private readonly IEventDispatcher _dispatcher;
+    private readonly DeadLetterWriter _deadLetters;
+    private readonly TriggerMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private volatile KafkaConsumerRunner[] _snapshot = [];
+    private int _disposed;
+
+    public KafkaSubscriptionSet(
+        IOptions<KafkaOptions> options,
+        IEventDispatcher dispatcher,
+        TriggerMetrics metrics,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        _options = options;
+        _dispatcher = dispatcher;
+        _metrics = metrics;
+        _time = time;
+        _loggers = loggers;
+        _deadLetters = new DeadLetterWriter(options, loggers.CreateLogger<DeadLetterWriter>());
+        metrics.Meter.CreateObservableGauge(LagInstrument, ObserveLag, "{record}", "Records in the partition not yet committed by the (trigger, function) consumer group.");
+    }
+
+    /// <summary>Keys of the running consumers (<c>namespace/trigger/function</c>).</summary>
+    public IReadOnlyCollection<string> Keys => [.. _snapshot.Select(r => r.Plan.Key)];
+
+    /// <summary>Consumers that cannot reach any broker right now, with the reason.</summary>
+    public IReadOnlyList<(string Key, string Detail)> Disconnected =>
+        [.. _snapshot.Where(r => !r.IsConnected).Select(r => (r.Plan.Key, r.Connectivity))];
+
+    public int Count => _snapshot.Length;
+
+    public async Task UpsertAsync(KafkaSubscriptionPlan plan, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_running.Remove(plan.Key, out var old))
+            {
+                Publish();
+                await old.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var runner = new KafkaConsumerRunner(plan, _options.Value, _dispatcher, _deadLetters, _metrics, _time, _loggers.CreateLogger("Triggers.Kafka.Consumer"));
+            runner.Start();
+            _running[plan.Key] = runner;
+            Publish();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_running.Remove(key, out var runner))
+            {
+                Publish();
+                await runner.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task RemoveAllAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var runners = _running.Values.ToList();
+            _running.Clear();
+            Publish();
+            // Consumers leave their groups in parallel so that shutdown takes one grace period, not one per consumer.
+            await Task.WhenAll(runners.Select(r => r.StopAsync(cancellationToken))).ConfigureAwait(false);
+            foreach (var runner in runners)
+            {
+                await runner.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Registered under two service types, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await RemoveAllAsync(CancellationToken.None).ConfigureAwait(false);
+        _deadLetters.Dispose();
+        _gate.Dispose();
+    }
+
+    private void Publish() => _snapshot = [.. _running.Values];
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveLag()
+    {
+        foreach (var runner in _snapshot)
+        {
+            foreach (var lag in runner.Lag)
+            {
+                yield return new(lag.Lag, [
+                    new("trigger", runner.Plan.Trigger.ToString()),
+                    new("function", runner.Plan.Function.Name),
+                    new("group", runner.Plan.GroupId),
+                    new("topic", lag.Topic),
+                    new("partition", lag.Partition),
+                ]);
+            }
+        }
+    }
+}
