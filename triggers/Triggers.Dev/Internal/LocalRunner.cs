@@ -42,6 +42,8 @@ internal sealed class LocalRunner : IAsyncDisposable
 
     public bool EmbeddedNats { get; private set; }
 
+    public int? NatsServerProcessId { get; private set; }
+
     public bool EmbeddedKafka { get; private set; }
 
     public KafkaMockCluster? KafkaCluster { get; private set; }
@@ -107,6 +109,7 @@ internal sealed class LocalRunner : IAsyncDisposable
             _owned.Add(server);
             NatsUrl = server.Url;
             EmbeddedNats = true;
+            NatsServerProcessId = server.ProcessId;
         }
 
         if (settings.KafkaBootstrap is { Length: > 0 } kafka)
@@ -148,7 +151,7 @@ internal sealed class LocalRunner : IAsyncDisposable
 
         Workers = workers;
         _sessionPath = settings.SessionPath;
-        new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId)
+        new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId, NatsServerProcessId)
             .Save(settings.SessionPath);
     }
 
