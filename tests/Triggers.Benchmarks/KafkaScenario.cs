@@ -21,21 +21,21 @@ internal static class KafkaScenario
             cluster.CreateTopic(topic, partitions: 8);
             await ProduceAsync(cluster.BootstrapServers, topic, n, payload);
             function.Reset();
-            using var manifests = Manifests.Create(y => y.Append($$"""
+            using var manifests = Manifests.Create(y => y.Append($$$"""
                 apiVersion: kubeless.io/v1beta1
                 kind: Function
                 metadata:
                   name: bench
                   labels: {function: bench}
-                  annotations: {triggers/endpoint: "{{function.Url}}"}
+                  annotations: {triggers/endpoint: "{{{function.Url}}}"}
                 ---
                 apiVersion: kubeless.io/v1beta1
                 kind: KafkaTrigger
                 metadata:
                   name: bench
                 spec:
-                  topic: {{topic}}
-                  ordering: {{ordering}}
+                  topic: {{{topic}}}
+                  ordering: {{{ordering}}}
                   maxInFlight: 128
                   initialOffset: earliest
                   functionSelector: {matchLabels: {function: bench}}

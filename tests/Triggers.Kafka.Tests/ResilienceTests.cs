@@ -54,6 +54,27 @@ public sealed partial class ResilienceTests
         Assert.Equal(3000, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
     }
 
+    [Fact]
+    public async Task Survives_Injected_Fetch_And_Commit_Errors_Without_Loss()
+    {
+        await using var scenario = await Scenario.StartAsync("faults-" + Guid.NewGuid().ToString("N")[..8], partitions: 4);
+        scenario.WriteManifests();
+        await using var worker = await InProcessWorker.StartAsync(scenario.Settings());
+        await scenario.ProduceAsync(400);
+        await scenario.Function.WaitForRequestsAsync(50);
+
+        // Kafka API keys: 1 = Fetch, 8 = OffsetCommit. Retriable errors the client must absorb.
+        scenario.Cluster.PushRequestErrors(1, Confluent.Kafka.ErrorCode.NotLeaderForPartition, Confluent.Kafka.ErrorCode.RequestTimedOut, Confluent.Kafka.ErrorCode.NotLeaderForPartition);
+        scenario.Cluster.PushRequestErrors(8, Confluent.Kafka.ErrorCode.RequestTimedOut, Confluent.Kafka.ErrorCode.GroupLoadInProgress, Confluent.Kafka.ErrorCode.RequestTimedOut);
+        await scenario.ProduceAsync(400, startAt: 400);
+
+        await Eventually.WaitUntilAsync(() => scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count() >= 800,
+            "all 800 records are delivered despite the injected errors", TimeSpan.FromSeconds(60));
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, scenario.Topic, 4).Values.All(o => o == 200),
+            "the committed offsets reach the end of every partition (200)", TimeSpan.FromSeconds(30));
+    }
+
     private static long Delivered(string metrics) =>
         DeliveredLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
 

@@ -28,6 +28,7 @@ public sealed class NatsOutageTests
         await using (var before = new NatsConnection(new NatsOpts { Url = nats.Url }))
         {
             await before.PublishAsync("orders.created", Encoding.UTF8.GetBytes("before"));
+            await before.PingAsync(); // flushed before the connection closes
         }
 
         await function.WaitForRequestsAsync(1);
@@ -42,6 +43,31 @@ public sealed class NatsOutageTests
         await after.PublishAsync("orders.created", Encoding.UTF8.GetBytes("after"));
         await function.WaitForRequestsAsync(2);
         Assert.Equal(["before", "after"], function.Requests.Select(r => r.BodyText).ToArray());
+    }
+
+    [Fact]
+    public async Task Starts_While_Nats_Is_Down_And_Subscribes_Once_It_Is_Up()
+    {
+        await using var nats = await NatsServerFixture.StartNewAsync();
+        await nats.StopAsync();
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", "late.start", "fn"));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path, "--Nats:SubscribeTimeout=00:00:01");
+        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
+        await Eventually.WaitUntilAsync(() => worker.Status("default", "tr") is not null, "the trigger was planned");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode);
+
+        await nats.StartAsync();
+        await Eventually.WaitUntilAsync(() => nats.HasSubscriptionAsync("late.start"), "the worker subscribed once NATS came up");
+        await Eventually.WaitUntilAsync(async () => (await http.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "/readyz is 200");
+        await worker.WaitForReasonAsync("default", "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await client.PublishAsync("late.start", Encoding.UTF8.GetBytes("hello"));
+        await function.WaitForRequestsAsync(1);
+        Assert.Equal("hello", function.Requests[0].BodyText);
     }
 
     [Fact]

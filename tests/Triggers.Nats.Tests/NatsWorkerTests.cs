@@ -85,7 +85,6 @@ public sealed class NatsWorkerTests(NatsServerFixture nats) : IClassFixture<Nats
         await second.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
 
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        await client.PingAsync(); // both SUBs are flushed before the first PUB
         for (var i = 0; i < 2000; i++)
         {
             await client.PublishAsync($"{ns}.orders", Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"));
@@ -296,5 +295,79 @@ public sealed class NatsWorkerTests(NatsServerFixture nats) : IClassFixture<Nats
         Assert.Equal(Count, function.Count);
         Assert.Equal(0, await Metrics.SumAsync(worker, "triggers_nats_dropped", ""));
         Assert.Equal(0, await Metrics.SumAsync(worker, "triggers_nats_disconnects", ""));
+    }
+
+    [Fact]
+    public async Task A_Slow_Function_Never_Delays_Another_Functions_Subscription()
+    {
+        await using var slow = await RecordingFunctionServer.StartAsync();
+        slow.DelayEach(TimeSpan.FromSeconds(30));
+        await using var fast = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("iso");
+        manifests.Write("slow.yaml", ManifestFolder.Function("slow", slow.Url, ns, labelValue: "both"));
+        manifests.Write("fast.yaml", ManifestFolder.Function("fast", fast.Url, ns, labelValue: "both"));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "both", ns, "  maxInFlight: 2\n"));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path, "--Triggers:Delivery:Timeout=00:01:00");
+        await worker.WaitForSubscriptionsAsync($"{ns}/tr/", 2);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        for (var i = 0; i < 50; i++)
+        {
+            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        // The slow function holds its two slots for 30 s; the fast one gets everything meanwhile.
+        await fast.WaitForRequestsAsync(50, TimeSpan.FromSeconds(20));
+        Assert.Equal(2, slow.Count);
+        Assert.Equal(2, slow.MaxConcurrent);
+        await worker.KillAsync();
+    }
+
+    [Fact]
+    public async Task MaxInFlight_Bounds_Concurrent_Posts_Per_Subscription()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromMilliseconds(200));
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("mif");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, "  maxInFlight: 4\n"));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        for (var i = 0; i < 40; i++)
+        {
+            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        await Eventually.WaitUntilAsync(() => function.Succeeded == 40, $"40 messages answered (have {function.Succeeded})");
+        Assert.Equal(4, function.MaxConcurrent);
+    }
+
+    [Fact]
+    public async Task Graceful_Stop_Finishes_In_Flight_Posts()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromSeconds(2));
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("drain");
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, "  maxInFlight: 8\n"));
+        var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        for (var i = 0; i < 8; i++)
+        {
+            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        await function.WaitForRequestsAsync(8);
+        Assert.True(function.Succeeded < 8, "the stop begins while POSTs are in flight");
+        await worker.StopAsync();
+        await worker.DisposeAsync();
+        Assert.Equal(8, function.Succeeded);
     }
 }

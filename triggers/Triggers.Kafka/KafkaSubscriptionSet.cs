@@ -13,6 +13,7 @@ namespace Triggers.Kafka;
 public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPlan>, IAsyncDisposable
 {
     public const string LagInstrument = "triggers.kafka.consumer_lag";
+    public const string BufferedInstrument = "triggers.kafka.buffered";
 
     private readonly Dictionary<string, KafkaConsumerRunner> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -39,6 +40,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         _loggers = loggers;
         _deadLetters = new DeadLetterWriter(options, loggers.CreateLogger<DeadLetterWriter>());
         metrics.Meter.CreateObservableGauge(LagInstrument, ObserveLag, "{record}", "Records in the partition not yet committed by the (trigger, function) consumer group.");
+        metrics.Meter.CreateObservableGauge(BufferedInstrument, ObserveBuffered, "{record}", "Records received and not yet settled, held in memory by the (trigger, function) consumer.");
     }
 
     /// <summary>Keys of the running consumers (<c>namespace/trigger/function</c>).</summary>
@@ -49,6 +51,8 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         [.. _snapshot.Where(r => !r.IsConnected).Select(r => (r.Plan.Key, r.Connectivity))];
 
     public int Count => _snapshot.Length;
+
+    internal IReadOnlyList<KafkaConsumerRunner> Runners => _snapshot;
 
     public async Task UpsertAsync(KafkaSubscriptionPlan plan, CancellationToken cancellationToken)
     {
@@ -124,6 +128,9 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
     }
 
     private void Publish() => _snapshot = [.. _running.Values];
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<int>> ObserveBuffered() =>
+        _snapshot.Select(r => new System.Diagnostics.Metrics.Measurement<int>(r.Buffered, [new("trigger", r.Plan.Trigger.ToString()), new("function", r.Plan.Function.Name)]));
 
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveLag()
     {

@@ -24,7 +24,9 @@ public sealed partial class HttpEventDispatcher(
     public const string ClientName = "triggers-dispatch";
 
     /// <summary>Spans of every dispatch; the HTTP client span (and its traceparent) is their child.</summary>
-    public static readonly ActivitySource ActivitySource = new("Triggers.Dispatch");
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+
+    public const string ActivitySourceName = "Triggers.Dispatch";
 
     internal static readonly ResiliencePropertyKey<DeliveryPolicy> PolicyKey = new("triggers.delivery-policy");
     internal static readonly ResiliencePropertyKey<StrongBox<int>> AttemptsKey = new("triggers.attempts");

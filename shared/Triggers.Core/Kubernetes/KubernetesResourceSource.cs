@@ -29,6 +29,9 @@ public sealed partial class KubernetesResourceSource(
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Longest a list may take before it is abandoned and retried with backoff (a hung list must not stall a kind forever).</summary>
+    public TimeSpan ListTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Server-side timeout of one watch request; randomised up to twice this so replicas do not reconnect together.</summary>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -59,7 +62,13 @@ public sealed partial class KubernetesResourceSource(
             {
                 if (resourceVersion is null)
                 {
-                    var list = await kindClient.ListAsync(cancellationToken).ConfigureAwait(false);
+                    KindList list;
+                    using (var listTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                    {
+                        listTimeout.CancelAfter(ListTimeout);
+                        list = await kindClient.ListAsync(listTimeout.Token).ConfigureAwait(false);
+                    }
+
                     foreach (var (key, problem) in list.Problems)
                     {
                         LogUnreadable(logger, kind.Kind, key.ToString(), problem);

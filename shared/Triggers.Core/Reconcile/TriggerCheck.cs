@@ -22,6 +22,21 @@ internal sealed class PlannerCheck<TTrigger, TPlan>(ITriggerPlanner<TTrigger, TP
 {
     public ResourceKind Kind => planner.Kind;
 
-    public TriggerCondition Check(IKubernetesObject<V1ObjectMeta> trigger, ResourceSnapshot snapshot) =>
-        trigger is TTrigger typed ? planner.Plan(typed, snapshot).Condition : TriggerCondition.Invalid("WrongKind", $"expected {planner.Kind.Kind}");
+    public TriggerCondition Check(IKubernetesObject<V1ObjectMeta> trigger, ResourceSnapshot snapshot)
+    {
+        if (trigger is not TTrigger typed)
+        {
+            return TriggerCondition.Invalid("WrongKind", $"expected {planner.Kind.Kind}");
+        }
+
+        try
+        {
+            return planner.Plan(typed, snapshot).Condition;
+        }
+        catch (Exception e)
+        {
+            // The reconciler reports a throwing planner the same way.
+            return TriggerCondition.Invalid("PlanFailed", e.Message);
+        }
+    }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Triggers.Core.Kubernetes;
 using Triggers.Core.Resources;
@@ -22,12 +21,15 @@ internal sealed class SourceHarness : IAsyncDisposable
         Server = server;
         Client = server.CreateClient();
         Cache = new ResourceCache([ResourceKind.Function, ResourceKind.Service, ResourceKind.NatsTrigger]);
-        Source = new KubernetesResourceSource(server.CreateClient(), Options.Create(new TriggersOptions { Namespace = @namespace }), TimeProvider.System, NullLogger<KubernetesResourceSource>.Instance)
+        Source = new KubernetesResourceSource(server.CreateClient(), Options.Create(new TriggersOptions { Namespace = @namespace }), TimeProvider.System, Logger)
         {
             InitialBackoff = TimeSpan.FromMilliseconds(50),
             MaxBackoff = TimeSpan.FromMilliseconds(500),
+            ListTimeout = TimeSpan.FromSeconds(3),
         };
     }
+
+    public CapturingLogger<KubernetesResourceSource> Logger { get; } = new();
 
     public FakeKubernetesApiServer Server { get; }
 

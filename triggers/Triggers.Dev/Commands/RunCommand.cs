@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using NATS.Client.Core;
-using Triggers.Core.Reconcile;
 using Triggers.Dev.Embedded;
 using Triggers.Dev.Internal;
 
@@ -86,7 +85,7 @@ internal static class RunCommand
             string[] items = ["Buy milk", "Read chapter 21", "Deploy the audit function"];
             for (var i = 0; i < items.Length; i++)
             {
-                var json = $$"""{"CorrelationId":"{{Guid.NewGuid()}}","Subject":"events.todo.newitem","Item":{"ToDoId":{{i + 1}},"Item":"{{items[i]}}","DateAdded":"{{DateTime.UtcNow:O}}"}}""";
+                var json = $$$"""{"CorrelationId":"{{{Guid.NewGuid()}}}","Subject":"events.todo.newitem","Item":{"ToDoId":{{{i + 1}}},"Item":"{{{items[i]}}}","DateAdded":"{{{DateTime.UtcNow:O}}}"}}""";
                 await nats.PublishAsync("events.todo.newitem", Encoding.UTF8.GetBytes(json), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }

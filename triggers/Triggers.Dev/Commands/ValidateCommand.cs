@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 using Triggers.Core.Sources;
@@ -82,7 +81,8 @@ internal static class ValidateCommand
     /// <summary>The planners of the three workers, built exactly as the workers build them.</summary>
     private static IReadOnlyList<ITriggerCheck> Checks()
     {
-        string[] args = ["--Triggers:Source=Manifests", $"--Triggers:ManifestsPath={Path.GetTempPath()}", "--Logging:LogLevel:Default=None"];
+        // Broker addresses only satisfy the options checks; validation never connects.
+        string[] args = ["--Triggers:Source=Manifests", $"--Triggers:ManifestsPath={Path.GetTempPath()}", "--Logging:LogLevel:Default=None", "--Kafka:BootstrapServers=localhost:9092"];
         return
         [
             .. NatsWorkerHost.CreateBuilder(args).Build().Services.GetServices<ITriggerCheck>(),

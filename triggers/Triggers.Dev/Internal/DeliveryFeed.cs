@@ -17,7 +17,7 @@ internal sealed class DeliveryFeed : IDisposable
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == HttpEventDispatcher.ActivitySource.Name,
+            ShouldListenTo = source => source.Name == HttpEventDispatcher.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
             ActivityStopped = OnStopped,
         };

@@ -1,9 +1,6 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Sources;
 using Triggers.Cron;
-using Triggers.Dev.Embedded;
 using Triggers.Nats.Embedded;
 using Triggers.Kafka;
 using Triggers.Kafka.Embedded;
@@ -44,6 +41,8 @@ internal sealed class LocalRunner : IAsyncDisposable
     public string KafkaBootstrap { get; private set; } = "";
 
     public bool EmbeddedNats { get; private set; }
+
+    public int? NatsServerProcessId { get; private set; }
 
     public bool EmbeddedKafka { get; private set; }
 
@@ -110,6 +109,7 @@ internal sealed class LocalRunner : IAsyncDisposable
             _owned.Add(server);
             NatsUrl = server.Url;
             EmbeddedNats = true;
+            NatsServerProcessId = server.ProcessId;
         }
 
         if (settings.KafkaBootstrap is { Length: > 0 } kafka)
@@ -151,7 +151,7 @@ internal sealed class LocalRunner : IAsyncDisposable
 
         Workers = workers;
         _sessionPath = settings.SessionPath;
-        new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId)
+        new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId, NatsServerProcessId)
             .Save(settings.SessionPath);
     }
 

@@ -21,7 +21,7 @@ internal sealed class Output(TextWriter writer, bool json)
     {
         var status = d.Status?.ToString(CultureInfo.InvariantCulture) ?? d.Error ?? d.Outcome;
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"  {d.Kind,-5} {d.Trigger,-38} -> {d.Function,-38} {status,-5} {d.Latency.TotalMilliseconds,8:0.0} ms{(d.Attempts > 1 ? $" ({d.Attempts} attempts)" : "")}");
+            $"  {d.Kind,-7} {d.Trigger,-38} -> {d.Function,-38} {status,-5} {d.Latency.TotalMilliseconds,8:0.0} ms{(d.Attempts > 1 ? $" ({d.Attempts} attempts)" : "")}");
         Write("delivery", text, d);
     }
 

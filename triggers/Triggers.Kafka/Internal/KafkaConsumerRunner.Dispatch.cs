@@ -54,6 +54,12 @@ internal sealed partial class KafkaConsumerRunner
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // Not expected (processing settles or retries everything); the partition's records stay
+            // unsettled and are delivered again after the next rebalance or restart.
+            Log.FlowFailed(_logger, _plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, e);
+        }
         finally
         {
             try
@@ -203,10 +209,10 @@ internal sealed partial class KafkaConsumerRunner
                 await _deadLetters.WriteAsync(topic, record, _plan, result, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (KafkaException e)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var delay = Backoff.Next(TimeSpan.FromMilliseconds(200), _options.MaxRedeliveryBackoff, attempt);
-                Log.DeadLetterFailed(_logger, _plan.Key, topic, e.Error.Reason, delay);
+                Log.DeadLetterFailed(_logger, _plan.Key, topic, e is KafkaException k ? k.Error.Reason : e.Message, delay);
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -20,6 +20,7 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(20);
 
     private readonly KafkaSubscriptionPlan _plan;
     private readonly KafkaOptions _options;
@@ -41,6 +42,8 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
     private volatile bool _connected;
     private volatile string _connectivity = "connecting";
     private volatile IReadOnlyList<PartitionLag> _lag = [];
+    private volatile int _buffered;
+    private volatile int _peakBufferedPerPartition;
 
     public KafkaConsumerRunner(
         KafkaSubscriptionPlan plan,
@@ -72,6 +75,12 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
 
     public IReadOnlyList<PartitionLag> Lag => _lag;
 
+    /// <summary>Records received and not yet settled, over all assigned partitions (refreshed by the consumer thread).</summary>
+    public int Buffered => _buffered;
+
+    /// <summary>The most records one partition ever held at once: what the memory bound is checked against.</summary>
+    public int PeakBufferedPerPartition => _peakBufferedPerPartition;
+
     /// <summary>Checks the configuration by building a consumer once, then starts the consumer thread.</summary>
     public void Start()
     {
@@ -93,11 +102,25 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops, waiting at most the grace period plus a margin for the commit and leave. A consumer
+    /// stuck beyond that (brokers unreachable) is left to its background thread rather than
+    /// hanging the caller. Nothing the thread may still touch is disposed.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _stop.Dispose();
-        _concurrency.Dispose();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_started)
+        {
+            try
+            {
+                await _exited.Task.WaitAsync(_options.RevokeGracePeriod + StopMargin).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Log.StopTimedOut(_logger, _plan.Key);
+            }
+        }
     }
 
     private IConsumer<byte[], byte[]> BuildConsumer() =>
@@ -113,41 +136,78 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
 
     private void Run()
     {
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Trigger"] = _plan.Trigger.ToString(), ["Function"] = _plan.Function.Name });
-        Log.ConsumerStarting(_logger, _plan.Key, _plan.GroupId, string.Join(",", _plan.Topics), _plan.Ordering, _plan.MaxInFlight);
-        var failures = 0;
-        while (!_stop.IsCancellationRequested)
+        // An exception escaping a dedicated thread would end the process: nothing may leave this method.
+        try
         {
-            IConsumer<byte[], byte[]>? consumer = null;
+            using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Trigger"] = _plan.Trigger.ToString(), ["Function"] = _plan.Function.Name });
+            Log.ConsumerStarting(_logger, _plan.Key, _plan.GroupId, string.Join(",", _plan.Topics), _plan.Ordering, _plan.MaxInFlight);
+            var failures = 0;
+            while (!_stop.IsCancellationRequested)
+            {
+                if (!RunConsumer(ref failures))
+                {
+                    failures++;
+                    var delay = Backoff.Next(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), failures - 1);
+                    _stop.Token.WaitHandle.WaitOne(delay);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Log.ConsumerFailed(_logger, _plan.Key, TimeSpan.Zero, e);
+        }
+        finally
+        {
+            _connected = false;
+            _lag = [];
+            _buffered = 0;
+            Log.ConsumerStopped(_logger, _plan.Key);
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>One consumer's life: build, subscribe, poll until stopped; false when it failed and must be rebuilt.</summary>
+    private bool RunConsumer(ref int failures)
+    {
+        IConsumer<byte[], byte[]>? consumer = null;
+        try
+        {
+            _fatal = null;
+            consumer = BuildConsumer();
+            consumer.Subscribe(_plan.Topics);
+            Poll(consumer, ref failures);
+            GiveUp(consumer, [.. _flows.Keys], commit: true, _options.RevokeGracePeriod, "stopping");
+            consumer.Close();
+            return true;
+        }
+        catch (Exception e)
+        {
+            _connected = false;
+            _connectivity = e.Message;
+            Log.ConsumerFailed(_logger, _plan.Key, Backoff.Next(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), failures), e);
             try
             {
-                _fatal = null;
-                consumer = BuildConsumer();
-                consumer.Subscribe(_plan.Topics);
-                Poll(consumer, ref failures);
-                GiveUp(consumer, [.. _flows.Keys], commit: true, _options.RevokeGracePeriod, "stopping");
-                consumer.Close();
-            }
-            catch (Exception e)
-            {
                 GiveUp(consumer, [.. _flows.Keys], commit: false, TimeSpan.Zero, "failed");
-                _connected = false;
-                _connectivity = e.Message;
-                failures++;
-                var delay = Backoff.Next(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), failures - 1);
-                Log.ConsumerFailed(_logger, _plan.Key, delay, e);
-                _stop.Token.WaitHandle.WaitOne(delay);
             }
-            finally
+            catch (Exception giveUp)
+            {
+                Log.ConsumerFailed(_logger, _plan.Key, TimeSpan.Zero, giveUp);
+                _flows.Clear();
+            }
+
+            return false;
+        }
+        finally
+        {
+            try
             {
                 consumer?.Dispose();
             }
+            catch (Exception e)
+            {
+                Log.ConsumerFailed(_logger, _plan.Key, TimeSpan.Zero, e);
+            }
         }
-
-        _connected = false;
-        _lag = [];
-        Log.ConsumerStopped(_logger, _plan.Key);
-        _exited.TrySetResult();
     }
 
     private void Poll(IConsumer<byte[], byte[]> consumer, ref int failures)
@@ -196,6 +256,11 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         flow.NextOffset = offset + 1;
         flow.Received();
         flow.Queue.Writer.TryWrite(record);
+        if (flow.Buffered > _peakBufferedPerPartition)
+        {
+            _peakBufferedPerPartition = flow.Buffered;
+        }
+
         if (!flow.Paused && flow.Buffered >= _options.MaxBufferedPerPartition)
         {
             consumer.Pause([flow.Partition]);
@@ -239,14 +304,18 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         }
 
         _touched.Clear();
+        var buffered = 0;
         foreach (var flow in _flows.Values)
         {
+            buffered += flow.Buffered;
             if (flow.Paused && flow.Buffered <= _options.MaxBufferedPerPartition / 2)
             {
                 consumer.Resume([flow.Partition]);
                 flow.Paused = false;
             }
         }
+
+        _buffered = buffered;
     }
 
     private void OnAssigned(List<TopicPartition> partitions)
@@ -311,6 +380,23 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         }
 
         var abandoned = flows.Sum(f => f.Buffered);
+        if (consumer is not null)
+        {
+            // An application pause must not outlive the assignment: if the partition comes back to
+            // this consumer later, it has to flow again.
+            foreach (var flow in flows.Where(f => f.Paused))
+            {
+                try
+                {
+                    consumer.Resume([flow.Partition]);
+                    flow.Paused = false;
+                }
+                catch (KafkaException)
+                {
+                }
+            }
+        }
+
         if (consumer is not null && commit)
         {
             ApplySettled(consumer);

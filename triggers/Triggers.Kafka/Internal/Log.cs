@@ -57,6 +57,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 4018, Level = LogLevel.Warning, Message = "Consumer {Key}: skipping record header {Header} (not a valid HTTP header name)")]
     public static partial void HeaderSkipped(ILogger logger, string key, string header);
 
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Consumer {Key} did not stop within the grace period; leaving it to finish in the background")]
+    public static partial void StopTimedOut(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Error, Message = "Consumer {Key}: dispatching {Topic}[{Partition}] failed; its unsettled records wait for the next rebalance")]
+    public static partial void FlowFailed(ILogger logger, string key, string topic, int partition, Exception exception);
+
     [LoggerMessage(EventId = 4019, Level = LogLevel.Warning, Message = "Consumer {Key}: could not store offset {Offset} of {Topic}[{Partition}]: {Reason}")]
     public static partial void StoreFailed(ILogger logger, string key, string topic, int partition, long offset, string reason);
 }

@@ -37,9 +37,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 3024, Level = LogLevel.Warning, Message = "JetStream consumer {Consumer} of subscription {Key} failed; retrying in {Delay}")]
     public static partial void ConsumeFailed(ILogger logger, string key, string consumer, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(EventId = 3025, Level = LogLevel.Error, Message = "Subscription {Key} stopped unexpectedly")]
-    public static partial void SubscriptionFaulted(ILogger logger, string key, Exception exception);
-
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "Event {EventId} on {Subject} not delivered to {Function}: {Reason} after {Attempts} attempt(s); sent to dead-letter subject {DeadLetterSubject}")]
     public static partial void DeadLettered(ILogger logger, string eventId, string subject, string function, string reason, int attempts, string deadLetterSubject);
 
@@ -58,6 +55,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3035, Level = LogLevel.Warning, Message = "Replying to the request of event {EventId} failed")]
     public static partial void ReplyFailed(ILogger logger, string eventId, Exception exception);
 
-    [LoggerMessage(EventId = 3036, Level = LogLevel.Error, Message = "Handling event {EventId} for {Function} failed unexpectedly")]
-    public static partial void HandlerFailed(ILogger logger, string eventId, string function, Exception exception);
+    [LoggerMessage(EventId = 3036, Level = LogLevel.Error, Message = "Handling a message of subscription {Key} failed unexpectedly")]
+    public static partial void HandlerFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(EventId = 3026, Level = LogLevel.Error, Message = "Subscription {Key} ended without being stopped (closed by the server or the client); it restarts when its trigger or function changes")]
+    public static partial void SubscriptionEnded(ILogger logger, string key);
 }

@@ -10,6 +10,8 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
 {
     private readonly CancellationTokenSource _abort = new();
     private Task _workers = Task.CompletedTask;
+    private volatile bool _stopping;
+    private int _endLogged;
 
     public NatsSubscriptionPlan Plan => Context.Plan;
 
@@ -25,6 +27,7 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
     /// <summary>Stops taking new messages, lets in-flight and buffered ones finish (bounded), then abandons the rest.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         try
         {
             await StopFetchingAsync(cancellationToken).ConfigureAwait(false);
@@ -81,9 +84,14 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
                     catch (Exception e) when (e is not OperationCanceledException || !_abort.IsCancellationRequested)
                     {
                         // One bad message must never end the worker that carries the subscription.
-                        Log.HandlerFailed(Logger, "?", Plan.Function.Name, e);
+                        Log.HandlerFailed(Logger, Plan.Key, e);
                     }
                 }
+            }
+
+            if (!_stopping && Interlocked.Exchange(ref _endLogged, 1) == 0)
+            {
+                Log.SubscriptionEnded(Logger, Plan.Key);
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
@@ -105,6 +113,9 @@ internal sealed class CoreSubscription(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         _sub = await connection.SubscribeCoreAsync<byte[]>(Plan.Subject, Plan.QueueGroup, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // The server answers a PING only after it processed our SUB: "Subscribed" then means it.
+        await connection.PingAsync(cancellationToken).ConfigureAwait(false);
         StartWorkers(_sub.Msgs, (msg, ct) => handler.HandleCoreAsync(Context, msg, ct));
         Log.Subscribed(Logger, Plan.Key, Plan.Subject, Plan.QueueGroup, Plan.MaxInFlight);
     }

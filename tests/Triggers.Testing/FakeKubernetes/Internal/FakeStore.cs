@@ -470,7 +470,7 @@ internal sealed class FakeStore(TimeProvider time)
             }
             catch (ObjectDisposedException)
             {
-                // The client closed this watch a moment ago and Kestrel already disposed its context: nothing left to abort.
+                // The request finished on its own meanwhile: nothing left to cut.
             }
         }
 
