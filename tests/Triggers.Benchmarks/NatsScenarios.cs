@@ -21,7 +21,18 @@ internal static class NatsScenarios
         using var manifests = Manifests.Nats(function.Url, "bench.triggers", maxInFlight: 128);
         await using (var worker = await WorkerProcess.StartAsync("Triggers.Nats", [.. Manifests.Args(manifests.Path), $"--Nats:Url={nats.Url}"], TimeSpan.FromSeconds(60)))
         {
+            using var trace = worker.StartTrace("nats-full", 10);
+            if (trace is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+
             var full = await PublishAndWaitAsync(nats.Url, "bench.triggers", function, n, payload, rate: null);
+            if (trace is not null)
+            {
+                await trace.WaitForExitAsync();
+            }
+
             rows.Add(new Row("nats", "triggers (full load)", n, full.Rate, full.P50, full.P99, worker.PeakRssMb, worker.CpuSeconds,
                 $"{full.Rate / direct.MessagesPerSecond:0.00} x direct"));
 

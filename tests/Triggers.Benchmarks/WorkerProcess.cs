@@ -18,6 +18,34 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public int Id => _process.Id;
+
+    /// <summary>
+    /// When <c>BENCH_TRACE</c> names a folder, samples the worker's CPU with dotnet-trace for
+    /// <paramref name="seconds"/> seconds (the profile behind a target that is not met).
+    /// </summary>
+    public Process? StartTrace(string name, int seconds)
+    {
+        if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not { Length: > 0 } folder)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(folder);
+        var start = new ProcessStartInfo("dotnet-trace") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "collect", "-p", Id.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-sampled-thread-time", "--duration", TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture), "-o", Path.Combine(folder, name + ".nettrace") })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var trace = Process.Start(start)!;
+        trace.OutputDataReceived += (_, _) => { };
+        trace.ErrorDataReceived += (_, _) => { };
+        trace.BeginOutputReadLine();
+        trace.BeginErrorReadLine();
+        return trace;
+    }
+
     /// <summary>Peak resident set size (VmHWM) so far.</summary>
     public double PeakRssMb
     {

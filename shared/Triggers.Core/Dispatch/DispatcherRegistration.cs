@@ -21,9 +21,10 @@ public static class DispatcherRegistration
         services.AddHttpClient(HttpEventDispatcher.ClientName, client =>
             {
                 // Per-attempt timeouts come from the pipeline; the client itself never gives up first.
+                // No DefaultRequestHeaders: copying them into every request takes a lock shared by all requests.
                 client.Timeout = Timeout.InfiniteTimeSpan;
-                client.DefaultRequestHeaders.UserAgent.ParseAdd("triggers/1.0");
             })
+            .RemoveAllLoggers() // a log scope and a stopwatch per request; the workers log outcomes themselves
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,

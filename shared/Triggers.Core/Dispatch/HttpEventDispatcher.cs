@@ -28,6 +28,9 @@ public sealed partial class HttpEventDispatcher(
 
     public const string ActivitySourceName = "Triggers.Dispatch";
 
+    /// <summary>Sent on every POST (Kubeless' Kafka controller sent one too).</summary>
+    public const string UserAgent = "triggers/1.0";
+
     internal static readonly ResiliencePropertyKey<DeliveryPolicy> PolicyKey = new("triggers.delivery-policy");
     internal static readonly ResiliencePropertyKey<StrongBox<int>> AttemptsKey = new("triggers.attempts");
 
@@ -45,6 +48,12 @@ public sealed partial class HttpEventDispatcher(
             var content = new ReadOnlyMemoryContent(triggerEvent.Body);
             request.Content = content;
             EventHeaders.Apply(triggerEvent, request.Headers, content.Headers);
+            request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+            if (activity is null)
+            {
+                AddTraceContext(triggerEvent, request.Headers);
+            }
+
             request.SetResilienceContext(context);
 
             var client = clientFactory.CreateClient(ClientName);
@@ -100,24 +109,17 @@ public sealed partial class HttpEventDispatcher(
         _ => null,
     };
 
+    /// <summary>A span per dispatch when someone records spans (an exporter, the local runner); otherwise none.</summary>
     private static Activity? StartActivity(TriggerEvent e, FunctionEndpoint target)
     {
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
         ActivityContext.TryParse(e.TraceParent, e.TraceState, isRemote: true, out var parent);
         var activity = ActivitySource.StartActivity($"dispatch {target.Namespace}/{target.Name}", ActivityKind.Producer, parent);
-        if (activity is null)
-        {
-            // No listener: still start a plain activity so the HTTP handler sends a traceparent for this event.
-            activity = new Activity("Triggers.Dispatch");
-            if (parent != default)
-            {
-                activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags);
-                activity.TraceStateString = parent.TraceState;
-            }
-
-            activity.SetIdFormat(ActivityIdFormat.W3C);
-            activity.Start();
-        }
-        else
+        if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("messaging.destination.name", e.Topic);
             activity.SetTag("triggers.source", e.Source);
@@ -127,6 +129,23 @@ public sealed partial class HttpEventDispatcher(
         }
 
         return activity;
+    }
+
+    /// <summary>
+    /// Without a recorded span, the POST still carries W3C trace context: the message's trace (or a
+    /// new one) with a fresh span id. Cheaper than an activity per event, and the function's own
+    /// spans join the producer's trace all the same.
+    /// </summary>
+    internal static void AddTraceContext(TriggerEvent e, System.Net.Http.Headers.HttpRequestHeaders headers)
+    {
+        var hasParent = ActivityContext.TryParse(e.TraceParent, e.TraceState, isRemote: true, out var parent);
+        var traceId = hasParent ? parent.TraceId : ActivityTraceId.CreateRandom();
+        var flags = hasParent && parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00";
+        headers.TryAddWithoutValidation(EventHeaders.TraceParent, $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{flags}");
+        if (hasParent && !string.IsNullOrEmpty(parent.TraceState))
+        {
+            headers.TryAddWithoutValidation(EventHeaders.TraceState, parent.TraceState);
+        }
     }
 
     private static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContent content, int limit, CancellationToken cancellationToken)
