@@ -28,7 +28,7 @@ foreach (var s in scenarios)
 }
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
-await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(new { machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription }, rows }, new JsonSerializerOptions { WriteIndented = true }));
+await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(new { machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription }, rows }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"results: {outFile}");
 return 0;
 
