@@ -111,14 +111,5 @@ public sealed class DeployManifestTests
         return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];
     }
 
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Triggers.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Triggers.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string FindRoot() => Triggers.Testing.RepositoryFiles.Root;
 }

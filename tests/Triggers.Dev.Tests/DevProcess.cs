@@ -89,20 +89,5 @@ internal sealed class DevProcess : IAsyncDisposable
         }
     }
 
-    private static string Dll
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Triggers.sln")))
-                {
-                    return Path.Combine(dir.FullName, "triggers", "Triggers.Dev", "bin", configuration, "net10.0", "triggers-dev.dll");
-                }
-            }
-
-            throw new DirectoryNotFoundException("Triggers.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string Dll => RepositoryFiles.PathOf(Path.Combine("triggers", "Triggers.Dev", "bin", RepositoryFiles.Configuration, "net10.0", "triggers-dev.dll"));
 }

@@ -112,16 +112,5 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Contains("Usage:", output);
     }
 
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Triggers.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Triggers.sln not found");
-    }
+    internal static string RepoRoot() => Triggers.Testing.RepositoryFiles.Root;
 }

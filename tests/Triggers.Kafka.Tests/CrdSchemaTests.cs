@@ -131,14 +131,5 @@ public sealed class CrdSchemaTests
 
     private static string? Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node.Children[new YamlScalarNode(key)]).Value;
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Triggers.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Triggers.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepositoryRoot() => Triggers.Testing.RepositoryFiles.Root;
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
 using Triggers.Core.Resources;
+using Triggers.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Triggers.Nats.Tests;
@@ -76,20 +77,7 @@ public sealed class NatsTriggerCrdTests
             .OfType<string>()
             .Order(StringComparer.Ordinal)];
 
-    private static YamlMappingNode Load(string relative)
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Triggers.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        Assert.NotNull(folder);
-        var stream = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(folder.FullName, relative));
-        stream.Load(reader);
-        return (YamlMappingNode)stream.Documents.Single().RootNode;
-    }
+    private static YamlMappingNode Load(string relative) => RepositoryFiles.LoadYamlDocument(relative);
 
     private static YamlMappingNode Map(YamlMappingNode node, string key) => (YamlMappingNode)node[key];
 

@@ -5,18 +5,7 @@ namespace Triggers.Core.Tests.Deploy;
 /// <summary>The deploy/ folder as `kubectl apply -k deploy/` reads it: every referenced file exists and parses.</summary>
 public sealed class DeployManifestsTests
 {
-    private static string DeployFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Triggers.sln")))
-            {
-                return Path.Combine(dir.FullName, "deploy");
-            }
-        }
-
-        throw new DirectoryNotFoundException("Triggers.sln not found");
-    }
+    private static string DeployFolder() => Triggers.Testing.RepositoryFiles.PathOf("deploy");
 
     private static IEnumerable<string> Resources(string kustomization)
     {

@@ -1,4 +1,5 @@
 using Triggers.Core.Resources;
+using Triggers.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Triggers.Core.Tests.Kubernetes;
@@ -28,20 +29,7 @@ public sealed class FunctionCrdTests
         Assert.False(version.Children.ContainsKey("subresources"));
     }
 
-    private static YamlMappingNode Load(string relative)
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Triggers.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        Assert.NotNull(folder);
-        var stream = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(folder.FullName, relative));
-        stream.Load(reader);
-        return (YamlMappingNode)stream.Documents.Single().RootNode;
-    }
+    private static YamlMappingNode Load(string relative) => RepositoryFiles.LoadYamlDocument(relative);
 
     private static YamlMappingNode Map(YamlMappingNode node, string key) => (YamlMappingNode)node[key];
 
