@@ -17,14 +17,10 @@ public sealed class ReconcilerState
 
     public string Detail => _detail;
 
-    /// <summary>How many reconcile passes have completed; tests and the local runner wait on it.</summary>
-    public long Passes { get; private set; }
-
     internal void Set(bool ready, string detail)
     {
         _ready = ready;
         _detail = detail;
-        Passes++;
     }
 }
 

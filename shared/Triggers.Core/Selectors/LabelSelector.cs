@@ -28,9 +28,6 @@ public sealed class LabelSelector
 
     public bool MatchesEverything => !MatchesNothing && _requirements.Length == 0;
 
-    /// <summary>The <c>matchLabels</c> pairs, usable to narrow a search through an index before <see cref="Matches"/>.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> EqualityPairs { get; private init; } = [];
-
     /// <summary>Compiles a selector, or returns an error naming the offending field (relative to the selector).</summary>
     public static bool TryCompile(V1LabelSelector? selector, out LabelSelector compiled, out string? error)
     {
@@ -42,7 +39,6 @@ public sealed class LabelSelector
         }
 
         var requirements = new List<Requirement>();
-        var pairs = new List<KeyValuePair<string, string>>();
         if (selector.MatchLabels is not null)
         {
             foreach (var (key, value) in selector.MatchLabels.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -60,7 +56,6 @@ public sealed class LabelSelector
                 }
 
                 requirements.Add(new Requirement(key, Operator.In, FrozenSet.Create(StringComparer.Ordinal, value ?? "")));
-                pairs.Add(new(key, value ?? ""));
             }
         }
 
@@ -128,7 +123,7 @@ public sealed class LabelSelector
             }
         }
 
-        compiled = new LabelSelector([.. requirements], matchesNothing: false) { EqualityPairs = pairs };
+        compiled = new LabelSelector([.. requirements], matchesNothing: false);
         return true;
     }
 

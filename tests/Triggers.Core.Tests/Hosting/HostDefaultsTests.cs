@@ -1,12 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Triggers.Core.Hosting;
-using Triggers.Core.Resources;
 using Triggers.Core.Tests.Reconcile;
 using Triggers.Testing;
 
@@ -18,17 +14,7 @@ public sealed class HostDefaultsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static WebApplication Build(params string[] args)
-    {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddTriggersDefaults(ResourceKind.NatsTrigger, "test");
-        builder.Services.AddTriggerReconciler<NatsTrigger, TestPlan, TestPlanner, TestSubscriptionSet>();
-        var app = builder.Build();
-        app.MapTriggersEndpoints();
-        return app;
-    }
+    private static WebApplication Build(params string[] args) => TestWorkerHost.Build(args);
 
     private static Uri BaseAddress(WebApplication app) => ServerAddress.Of(app.Services);
 

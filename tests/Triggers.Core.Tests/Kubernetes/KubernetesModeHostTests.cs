@@ -3,10 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Triggers.Core.Hosting;
 using Triggers.Core.Kubernetes;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
@@ -63,17 +60,7 @@ public sealed class KubernetesModeHostTests : IAsyncLifetime
         await app.StopAsync();
     }
 
-    private static WebApplication Build(params string[] args)
-    {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddTriggersDefaults(ResourceKind.NatsTrigger, "test");
-        builder.Services.AddTriggerReconciler<NatsTrigger, TestPlan, TestPlanner, TestSubscriptionSet>();
-        var app = builder.Build();
-        app.MapTriggersEndpoints();
-        return app;
-    }
+    private static WebApplication Build(params string[] args) => TestWorkerHost.Build(args);
 
     private (string?, string?, string?) Ready(string name)
     {

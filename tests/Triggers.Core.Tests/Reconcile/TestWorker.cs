@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Triggers.Core.Hosting;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
@@ -77,5 +81,21 @@ public sealed class TestSubscriptionSet : ISubscriptionSet<TestPlan>
         Journal.Enqueue("remove-all");
         Running.Clear();
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>The test worker hosted the way a real worker is: shared defaults, its reconciler, the endpoints, a free port.</summary>
+public static class TestWorkerHost
+{
+    public static WebApplication Build(params string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddTriggersDefaults(ResourceKind.NatsTrigger, "test");
+        builder.Services.AddTriggerReconciler<NatsTrigger, TestPlan, TestPlanner, TestSubscriptionSet>();
+        var app = builder.Build();
+        app.MapTriggersEndpoints();
+        return app;
     }
 }
