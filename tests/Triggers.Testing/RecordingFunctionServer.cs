@@ -123,9 +123,14 @@ public sealed class RecordingFunctionServer : IAsyncDisposable
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.Select(v => v ?? "").ToArray(), StringComparer.OrdinalIgnoreCase);
-            var index = Interlocked.Increment(ref _count) - 1;
-            var request = new RecordedRequest(index, context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body.ToArray(), DateTimeOffset.UtcNow);
-            _requests.Enqueue(request);
+            RecordedRequest request;
+            lock (_requests)
+            {
+                // Index, record and count move together: a waiter that sees Count >= n finds n requests.
+                request = new RecordedRequest(_count, context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body.ToArray(), DateTimeOffset.UtcNow);
+                _requests.Enqueue(request);
+                Volatile.Write(ref _count, _count + 1);
+            }
 
             var reply = _behaviour(request);
             if (reply.Delay > TimeSpan.Zero)
