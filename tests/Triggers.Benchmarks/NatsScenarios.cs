@@ -14,7 +14,12 @@ internal static class NatsScenarios
         await using var function = await BenchFunction.StartAsync();
         var payload = Load.Payload();
 
+        var self = System.Diagnostics.Process.GetCurrentProcess();
+        var selfCpu = self.TotalProcessorTime;
         var direct = await Load.DirectAsync("nats", function, n, payload);
+        self.Refresh();
+        var directCpuPerMsg = (self.TotalProcessorTime - selfCpu).TotalMicroseconds / n;
+        direct = direct with { Note = $"{direct.Note}; CPU {directCpuPerMsg:0} us/msg (client + function)" };
         rows.Add(direct);
         rows.Add(await NaiveAsync("nats", nats.Url, function, Math.Min(n, 5_000), payload));
 
@@ -27,14 +32,20 @@ internal static class NatsScenarios
                 await Task.Delay(TimeSpan.FromSeconds(2));
             }
 
+            // Where the CPU goes per message, by process: on a machine where every process shares
+            // the same cores, throughput is bounded by the sum (docs/benchmarks.md).
+            self.Refresh();
+            var (selfBefore, workerBefore, natsBefore) = (self.TotalProcessorTime, worker.CpuSeconds, WorkerProcess.ProcessCpuSeconds(nats.ProcessId));
             var full = await PublishAndWaitAsync(nats.Url, "bench.triggers", function, n, payload, rate: null);
+            self.Refresh();
+            var budget = $"CPU us/msg: worker {(worker.CpuSeconds - workerBefore) * 1e6 / n:0}, nats-server {(WorkerProcess.ProcessCpuSeconds(nats.ProcessId) - natsBefore) * 1e6 / n:0}, publisher + function {(self.TotalProcessorTime - selfBefore).TotalMicroseconds / n:0}";
             if (trace is not null)
             {
                 await trace.WaitForExitAsync();
             }
 
             rows.Add(new Row("nats", "triggers (full load)", n, full.Rate, full.P50, full.P99, worker.PeakRssMb, worker.CpuSeconds,
-                $"{full.Rate / direct.MessagesPerSecond:0.00} x direct"));
+                $"{full.Rate / direct.MessagesPerSecond:0.00} x direct; {budget}"));
 
             var half = direct.MessagesPerSecond / 2;
             var directHalf = await Load.DirectPacedAsync("nats", function, half, TimeSpan.FromSeconds(5), payload);

@@ -57,15 +57,15 @@ internal sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>User plus system CPU seconds the process used so far.</summary>
-    public double CpuSeconds
+    public double CpuSeconds => ProcessCpuSeconds(_process.Id);
+
+    /// <summary>User plus system CPU seconds process <paramref name="pid"/> used so far (Linux /proc).</summary>
+    public static double ProcessCpuSeconds(int pid)
     {
-        get
-        {
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return ticks / 100.0; // USER_HZ is 100 on Linux
-        }
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / 100.0; // USER_HZ is 100 on Linux
     }
 
     public static async Task<WorkerProcess> StartAsync(string project, IEnumerable<string> args, TimeSpan readyTimeout)
