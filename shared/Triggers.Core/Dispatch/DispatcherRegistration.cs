@@ -1,13 +1,7 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.CircuitBreaker;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace Triggers.Core.Dispatch;
 
@@ -36,89 +30,10 @@ public static class DispatcherRegistration
                 MaxConnectionsPerServer = 1024,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .AddResilienceHandler("dispatch", (pipeline, context) =>
-            {
-                var delivery = context.ServiceProvider.GetRequiredService<IOptions<TriggersOptions>>().Value.Delivery;
-                var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
-                pipeline.AddRetry(RetryOptions(delivery, time))
-                    .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-                    {
-                        FailureRatio = delivery.BreakerFailureRatio,
-                        MinimumThroughput = delivery.BreakerMinimumThroughput,
-                        SamplingDuration = delivery.BreakerSamplingDuration,
-                        BreakDuration = delivery.BreakerBreakDuration,
-                    })
-                    .AddTimeout(new TimeoutStrategyOptions
-                    {
-                        TimeoutGenerator = args => ValueTask.FromResult(PolicyOf(args.Context).Timeout),
-                    });
-            })
-            .SelectPipelineByAuthority();
-
-        // Innermost: counts the attempts that really reach the wire (not those the breaker rejects).
-        services.AddHttpClient(HttpEventDispatcher.ClientName).AddHttpMessageHandler(() => new AttemptCounter());
+            .AddHttpMessageHandler(services => new DeliveryHandler(
+                services.GetRequiredService<IOptions<TriggersOptions>>().Value.Delivery,
+                services.GetRequiredService<TimeProvider>()));
         return services;
-    }
-
-    private static DeliveryPolicy PolicyOf(ResilienceContext context) =>
-        context.Properties.TryGetValue(HttpEventDispatcher.PolicyKey, out var policy) ? policy : DeliveryPolicy.Default;
-
-    private static RetryStrategyOptions<HttpResponseMessage> RetryOptions(DeliveryOptions delivery, TimeProvider time) => new()
-    {
-        MaxRetryAttempts = int.MaxValue,
-        BackoffType = DelayBackoffType.Exponential,
-        ShouldHandle = args =>
-        {
-            var policy = PolicyOf(args.Context);
-            if (args.AttemptNumber + 1 >= policy.MaxAttempts)
-            {
-                return ValueTask.FromResult(false);
-            }
-
-            return ValueTask.FromResult(
-                HttpClientResiliencePredicates.IsTransient(args.Outcome) ||
-                args.Outcome.Exception is BrokenCircuitException or TimeoutRejectedException);
-        },
-        DelayGenerator = args =>
-        {
-            var policy = PolicyOf(args.Context);
-            if (args.Outcome.Result is { } response && RetryAfter(response, time) is { } retryAfter)
-            {
-                return ValueTask.FromResult<TimeSpan?>(retryAfter > delivery.MaxRetryAfter ? delivery.MaxRetryAfter : retryAfter);
-            }
-
-            return ValueTask.FromResult<TimeSpan?>(Backoff.Next(policy, args.AttemptNumber));
-        },
-    };
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - time.GetUtcNow();
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
-    }
-
-    private sealed class AttemptCounter : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.GetResilienceContext() is { } context && context.Properties.TryGetValue(HttpEventDispatcher.AttemptsKey, out StrongBox<int>? attempts))
-            {
-                Interlocked.Increment(ref attempts.Value);
-            }
-
-            return base.SendAsync(request, cancellationToken);
-        }
     }
 }
 

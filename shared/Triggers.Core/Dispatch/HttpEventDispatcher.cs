@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
@@ -31,20 +29,14 @@ public sealed partial class HttpEventDispatcher(
     /// <summary>Sent on every POST (Kubeless' Kafka controller sent one too).</summary>
     public const string UserAgent = "triggers/1.0";
 
-    internal static readonly ResiliencePropertyKey<DeliveryPolicy> PolicyKey = new("triggers.delivery-policy");
-    internal static readonly ResiliencePropertyKey<StrongBox<int>> AttemptsKey = new("triggers.attempts");
-
     public async ValueTask<DispatchResult> DispatchAsync(TriggerEvent triggerEvent, FunctionEndpoint target, DeliveryPolicy policy, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var activity = StartActivity(triggerEvent, target);
-        var attempts = new StrongBox<int>(0);
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(PolicyKey, policy);
-        context.Properties.Set(AttemptsKey, attempts);
+        DispatchRequest? request = null;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, target.Url);
+            request = new DispatchRequest(target.Url, policy);
             var content = new ReadOnlyMemoryContent(triggerEvent.Body);
             request.Content = content;
 
@@ -58,14 +50,12 @@ public sealed partial class HttpEventDispatcher(
                 AddTraceContext(triggerEvent, request.Headers);
             }
 
-            request.SetResilienceContext(context);
-
             var client = clientFactory.CreateClient(ClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             var body = await ReadBodyAsync(response.Content, options.Value.Delivery.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var outcome = Classify(response.StatusCode);
-            var result = new DispatchResult(outcome, status, body, response.Content.Headers.ContentType?.ToString(), Math.Max(attempts.Value, 1), null, time.GetElapsedTime(started));
+            var result = new DispatchResult(outcome, status, body, response.Content.Headers.ContentType?.ToString(), Math.Max(request?.Attempts ?? 0, 1), null, time.GetElapsedTime(started));
             activity?.SetTag("http.response.status_code", status);
             activity?.SetTag("triggers.outcome", outcome.ToString());
             activity?.SetTag("triggers.attempts", result.Attempts);
@@ -85,13 +75,13 @@ public sealed partial class HttpEventDispatcher(
         {
             activity?.SetStatus(ActivityStatusCode.Error, reason);
             activity?.SetTag("triggers.outcome", nameof(DispatchOutcome.Retryable));
-            activity?.SetTag("triggers.attempts", Math.Max(attempts.Value, 1));
-            LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(attempts.Value, 1), reason);
-            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(attempts.Value, 1), reason, time.GetElapsedTime(started));
+            activity?.SetTag("triggers.attempts", Math.Max(request?.Attempts ?? 0, 1));
+            LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(request?.Attempts ?? 0, 1), reason);
+            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request?.Attempts ?? 0, 1), reason, time.GetElapsedTime(started));
         }
         finally
         {
-            ResilienceContextPool.Shared.Return(context);
+            request?.Dispose();
         }
     }
 
