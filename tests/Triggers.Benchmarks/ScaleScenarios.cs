@@ -91,9 +91,15 @@ internal static class ScaleScenarios
         // Let the first, partial second pass, then measure whole seconds.
         await Task.Delay(TimeSpan.FromSeconds(2));
         function.Reset();
+        using var trace = worker.StartTrace("cron-scale", 15);
         var window = TimeSpan.FromSeconds(30);
         await Task.Delay(window);
         var fires = function.Count;
+        if (trace is not null)
+        {
+            await trace.WaitForExitAsync();
+        }
+
         return [new Row("cron-scale", $"{n} schedules every 10 s", (int)fires, fires / window.TotalSeconds, function.Lateness.Percentile(50) / 1000, function.Lateness.Percentile(99) / 1000, worker.PeakRssMb, worker.CpuSeconds,
             $"expected {n / 10.0:0} fires/s; p50/p99 columns are lateness (receipt - scheduled)")];
     }
