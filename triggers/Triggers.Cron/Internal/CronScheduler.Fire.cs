@@ -35,8 +35,35 @@ internal sealed partial class CronScheduler
             return null;
         }
 
+        // Record the tick before calling the function: a new leader resumes from this record,
+        // so a tick is never fired twice across a failover.
+        if (kind != FireKind.RunNow)
+        {
+            try
+            {
+                await state.RecordTickAsync(plan.Trigger, scheduled, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.TickFailed(logger, plan.Key, e);
+                return null;
+            }
+        }
+
+        using var recorded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        recorded.CancelAfter(options.Value.StatusWriteTimeout);
+        return await FireRecordedAsync(job, plan, scheduled, kind, runNow, recorded.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The second half of a fire, once the tick is in the state store: records it in the status
+    /// (waiting at most until <paramref name="statusWritten"/> is cancelled), then starts the call
+    /// under the concurrency policy. Never throws but for cancellation: one trigger's failure stays its own.
+    /// </summary>
+    private async Task<CronRun?> FireRecordedAsync(CronJob job, CronPlan plan, DateTimeOffset scheduled, FireKind kind, string? runNow, CancellationToken statusWritten, CancellationToken cancellationToken)
+    {
         using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new("trigger", plan.Trigger.ToString()), new("function", plan.Function.Name) });
-        using var activity = ActivitySource.StartActivity($"cron tick {plan.Trigger}", ActivityKind.Producer);
+        using var activity = ActivitySource.HasListeners() ? ActivitySource.StartActivity($"cron tick {plan.Trigger}", ActivityKind.Producer) : null;
         activity?.SetTag("triggers.trigger", plan.Trigger.ToString());
         activity?.SetTag("triggers.function", $"{plan.Function.Namespace}/{plan.Function.Name}");
         activity?.SetTag("triggers.cron.scheduled_time", EventHeaders.FormatTime(scheduled));
@@ -45,35 +72,23 @@ internal sealed partial class CronScheduler
         {
             var now = time.GetUtcNow();
             var lateness = now - scheduled;
-
-            // Record the tick before calling the function: a new leader resumes from this record,
-            // so a tick is never fired twice across a failover.
-            if (kind != FireKind.RunNow)
-            {
-                await state.RecordTickAsync(plan.Trigger, scheduled, cancellationToken).ConfigureAwait(false);
-            }
-
             var next = plan.Schedule.NextAfter(now > scheduled ? now : scheduled);
-            using (var recorded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            try
             {
-                recorded.CancelAfter(options.Value.StatusWriteTimeout);
-                try
+                await PublishAsync(plan, s => s with
                 {
-                    await PublishAsync(plan, s => s with
-                    {
-                        LastScheduleTime = kind == FireKind.RunNow || s.LastScheduleTime >= scheduled.UtcDateTime ? s.LastScheduleTime : scheduled.UtcDateTime,
-                        NextScheduleTime = plan.Suspend ? null : next?.UtcDateTime,
-                    }, recorded.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // The API server is slow or gone: call the function anyway (a lease this replica
-                    // cannot renew ends its leadership soon, and the event id marks a refired tick).
-                    Log.StatusWriteFailed(logger, plan.Trigger.ToString(), $"not recorded within Cron:StatusWriteTimeout ({options.Value.StatusWriteTimeout})");
-                }
+                    LastScheduleTime = kind == FireKind.RunNow || s.LastScheduleTime >= scheduled.UtcDateTime ? s.LastScheduleTime : scheduled.UtcDateTime,
+                    NextScheduleTime = plan.Suspend ? null : next?.UtcDateTime,
+                }, statusWritten).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The API server is slow or gone: call the function anyway (a lease this replica
+                // cannot renew ends its leadership soon, and the event id marks a refired tick).
+                Log.StatusWriteFailed(logger, plan.Trigger.ToString(), $"not recorded within Cron:StatusWriteTimeout ({options.Value.StatusWriteTimeout})");
             }
 
-            var headers = new List<KeyValuePair<string, string>>
+            var headers = new List<KeyValuePair<string, string>>(2)
             {
                 new(ScheduledTimeHeader, EventHeaders.FormatTime(scheduled)),
             };
@@ -113,7 +128,7 @@ internal sealed partial class CronScheduler
                 Log.Replacing(logger, plan.Key, scheduled);
             }
 
-            metrics.Fired(plan, kind.ToString().ToLowerInvariant(), lateness);
+            metrics.Fired(plan, kind switch { FireKind.Late => "late", FireKind.RunNow => "runnow", _ => "scheduled" }, lateness);
             Log.Fired(logger, plan.Key, scheduled, lateness, triggerEvent.Id);
             run.Start(() => DeliverAsync(job, plan, triggerEvent, run));
             return run;

@@ -264,20 +264,17 @@ internal sealed partial class CronScheduler(
             await factory.DisposeAsync().ConfigureAwait(false);
         }
 
+        _pending.Writer.TryComplete();
+        if (_fireLoop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+        }
+
         _stopping.Dispose();
         _gate.Dispose();
         foreach (var gate in _statusGates.Values)
         {
             gate.Dispose();
-        }
-    }
-
-    /// <summary>Called by Quartz for every trigger firing.</summary>
-    internal async Task OnQuartzTickAsync(string key, DateTimeOffset scheduled, CancellationToken cancellationToken)
-    {
-        if (_jobs.TryGetValue(key, out var job))
-        {
-            await FireAsync(job, scheduled, FireKind.Scheduled, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -402,11 +399,21 @@ internal sealed partial class CronScheduler(
             return existing;
         }
 
+        StartFireLoop();
+
         // Quartz keeps schedulers by name per container; a unique name lets several workers share a process (tests, local runner).
+        // A Quartz job only hands its tick to the fire loop and returns, so one pass of the scheduler
+        // thread can take every trigger due at the same instant (the fire-ahead window stays zero:
+        // nothing fires early), and the pool only bounds how many hand-overs run at once.
         _factory = QuartzSchedulerBuilder.Create(q => q
-            .ConfigureScheduler(o => o.InstanceName = "triggers-cron-" + Guid.NewGuid().ToString("N"))
+            .ConfigureScheduler(o =>
+            {
+                o.InstanceName = "triggers-cron-" + Guid.NewGuid().ToString("N");
+                o.MaxBatchSize = QuartzBatchSize;
+                o.BatchTriggerAcquisitionFireAheadTimeWindow = TimeSpan.Zero;
+            })
             .UseInMemoryStore()
-            .UseDefaultThreadPool(maxConcurrency: 4)
+            .UseDefaultThreadPool(maxConcurrency: QuartzBatchSize)
             .UseJobFactory(new CronTickJobFactory(this))
             .UseTimeProvider(time)).Build();
         var scheduler = await _factory.GetScheduler(cancellationToken).ConfigureAwait(false);

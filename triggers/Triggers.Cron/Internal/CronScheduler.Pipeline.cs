@@ -1,0 +1,144 @@
+using System.Threading.Channels;
+using Triggers.Core.Resources;
+
+namespace Triggers.Cron.Internal;
+
+/// <summary>A scheduled tick Quartz delivered, waiting to be fired.</summary>
+internal readonly record struct PendingFire(CronJob Job, DateTimeOffset Scheduled);
+
+internal sealed partial class CronScheduler
+{
+    /// <summary>
+    /// Ticks Quartz has handed over and the fire loop has not taken yet. Bounded: when the loop
+    /// falls this far behind, Quartz jobs wait to hand over, and Quartz's misfire handling applies.
+    /// </summary>
+    internal const int PendingCapacity = 16_384;
+
+    /// <summary>Most ticks recorded with one state write.</summary>
+    internal const int MaxFireBatch = 4_096;
+
+    /// <summary>Triggers Quartz acquires and fires in one pass of its scheduler thread (all that are due at the same instant, up to this many).</summary>
+    internal const int QuartzBatchSize = 1_024;
+
+    private readonly Channel<PendingFire> _pending = Channel.CreateBounded<PendingFire>(new BoundedChannelOptions(PendingCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private Task? _fireLoop;
+
+    /// <summary>
+    /// Called by Quartz for every trigger firing: only hands the tick to the fire loop, so a Quartz
+    /// thread is never held by a state write, a status write or a call.
+    /// </summary>
+    internal ValueTask OnQuartzTickAsync(string key, DateTimeOffset scheduled, CancellationToken cancellationToken)
+    {
+        if (!_leader || !_jobs.TryGetValue(key, out var job))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var fire = new PendingFire(job, scheduled);
+        return _pending.Writer.TryWrite(fire) ? ValueTask.CompletedTask : _pending.Writer.WriteAsync(fire, cancellationToken);
+    }
+
+    private void StartFireLoop() => _fireLoop ??= Task.Run(FireLoopAsync, CancellationToken.None);
+
+    /// <summary>
+    /// Takes every tick waiting, claims them in the order Quartz fired them, records them all with
+    /// one state write, then fires each. Ticks that come due while a write runs wait for the next
+    /// one, so the number of writes per second stays small however many triggers fire.
+    /// </summary>
+    private async Task FireLoopAsync()
+    {
+        var reader = _pending.Reader;
+        var batch = new List<PendingFire>();
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < MaxFireBatch && reader.TryRead(out var fire))
+                {
+                    batch.Add(fire);
+                }
+
+                try
+                {
+                    await FireBatchAsync(batch).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.TickFailed(logger, $"a batch of {batch.Count} tick(s)", e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task FireBatchAsync(List<PendingFire> batch)
+    {
+        var claimed = new List<(CronJob Job, CronPlan Plan, DateTimeOffset Scheduled)>(batch.Count);
+        var ticks = new List<(ResourceKey Trigger, DateTimeOffset Scheduled)>(batch.Count);
+        foreach (var (job, scheduled) in batch)
+        {
+            // Not this replica's to fire any more; the next leader resumes from the last recorded tick.
+            if (!_leader)
+            {
+                return;
+            }
+
+            var plan = job.Plan;
+
+            // Removed (or replaced by a new schedule of the same key) since Quartz fired it.
+            if (!_jobs.TryGetValue(plan.Key, out var current) || !ReferenceEquals(current, job))
+            {
+                continue;
+            }
+
+            // Already fired: the other expression of a day-of-month OR day-of-week schedule, or a tick caught up on.
+            if (!job.TryClaim(scheduled))
+            {
+                continue;
+            }
+
+            claimed.Add((job, plan, scheduled));
+            ticks.Add((plan.Trigger, scheduled));
+        }
+
+        if (claimed.Count == 0)
+        {
+            return;
+        }
+
+        // Record the ticks before calling any function: a new leader (or this worker after a
+        // restart) resumes from this record, so a tick is never fired twice across a failover.
+        await state.RecordTicksAsync(ticks, _stopping.Token).ConfigureAwait(false);
+
+        // One status deadline for the whole batch: its writes all start now, side by side.
+        var recorded = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        recorded.CancelAfter(options.Value.StatusWriteTimeout);
+        List<Task>? waiting = null;
+        foreach (var (job, plan, scheduled) in claimed)
+        {
+            var fire = FireRecordedAsync(job, plan, scheduled, FireKind.Scheduled, null, recorded.Token, _stopping.Token);
+            if (!fire.IsCompleted)
+            {
+                (waiting ??= []).Add(fire);
+            }
+        }
+
+        if (waiting is null)
+        {
+            recorded.Dispose();
+        }
+        else
+        {
+            // Slow status writes hold only their own ticks, never the next batch.
+            _ = Task.WhenAll(waiting).ContinueWith(static (_, cts) => ((CancellationTokenSource)cts!).Dispose(), recorded, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+}
