@@ -3,8 +3,8 @@ using Triggers.Core.Resources;
 
 namespace Triggers.Cron.Internal;
 
-/// <summary>A scheduled tick Quartz delivered, waiting to be fired.</summary>
-internal readonly record struct PendingFire(CronJob Job, DateTimeOffset Scheduled);
+/// <summary>A scheduled tick Quartz delivered for one schedule of a group, waiting to be fired.</summary>
+internal readonly record struct PendingFire(CronJob Job, CronScheduleGroup Group, DateTimeOffset Scheduled);
 
 internal sealed partial class CronScheduler
 {
@@ -17,8 +17,8 @@ internal sealed partial class CronScheduler
     /// <summary>Most ticks recorded with one state write.</summary>
     internal const int MaxFireBatch = 4_096;
 
-    /// <summary>Triggers Quartz acquires and fires in one pass of its scheduler thread (all that are due at the same instant, up to this many).</summary>
-    internal const int QuartzBatchSize = 1_024;
+    /// <summary>Quartz triggers (one per schedule group and expression) acquired and fired in one pass of Quartz's scheduler thread: all that are due at the same instant, up to this many.</summary>
+    internal const int QuartzBatchSize = 256;
 
     private readonly Channel<PendingFire> _pending = Channel.CreateBounded<PendingFire>(new BoundedChannelOptions(PendingCapacity)
     {
@@ -29,18 +29,30 @@ internal sealed partial class CronScheduler
     private Task? _fireLoop;
 
     /// <summary>
-    /// Called by Quartz for every trigger firing: only hands the tick to the fire loop, so a Quartz
-    /// thread is never held by a state write, a status write or a call.
+    /// Called by Quartz for every firing of a group: only hands the tick of each member to the fire
+    /// loop, so a Quartz thread is never held by a state write, a status write or a call.
     /// </summary>
-    internal ValueTask OnQuartzTickAsync(string key, DateTimeOffset scheduled, CancellationToken cancellationToken)
+    internal async ValueTask OnQuartzTickAsync(string groupKey, DateTimeOffset scheduled, CancellationToken cancellationToken)
     {
-        if (!_leader || !_jobs.TryGetValue(key, out var job))
+        if (!_leader || !_groups.TryGetValue(groupKey, out var group))
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
-        var fire = new PendingFire(job, scheduled);
-        return _pending.Writer.TryWrite(fire) ? ValueTask.CompletedTask : _pending.Writer.WriteAsync(fire, cancellationToken);
+        foreach (var (_, job) in group.Members)
+        {
+            // Joined after this instant: the tick belongs to the schedules that were there.
+            if (scheduled < job.JoinedAt)
+            {
+                continue;
+            }
+
+            var fire = new PendingFire(job, group, scheduled);
+            if (!_pending.Writer.TryWrite(fire))
+            {
+                await _pending.Writer.WriteAsync(fire, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private void StartFireLoop() => _fireLoop ??= Task.Run(FireLoopAsync, CancellationToken.None);
@@ -83,7 +95,7 @@ internal sealed partial class CronScheduler
     {
         var claimed = new List<(CronJob Job, CronPlan Plan, DateTimeOffset Scheduled)>(batch.Count);
         var ticks = new List<(ResourceKey Trigger, DateTimeOffset Scheduled)>(batch.Count);
-        foreach (var (job, scheduled) in batch)
+        foreach (var (job, group, scheduled) in batch)
         {
             // Not this replica's to fire any more; the next leader resumes from the last recorded tick.
             if (!_leader)
@@ -93,8 +105,8 @@ internal sealed partial class CronScheduler
 
             var plan = job.Plan;
 
-            // Removed (or replaced by a new schedule of the same key) since Quartz fired it.
-            if (!_jobs.TryGetValue(plan.Key, out var current) || !ReferenceEquals(current, job))
+            // Removed, suspended or rescheduled since Quartz fired the tick.
+            if (!ReferenceEquals(job.Group, group) || !_jobs.TryGetValue(plan.Key, out var current) || !ReferenceEquals(current, job))
             {
                 continue;
             }
