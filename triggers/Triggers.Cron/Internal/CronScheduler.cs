@@ -267,7 +267,7 @@ internal sealed partial class CronScheduler(
             await factory.DisposeAsync().ConfigureAwait(false);
         }
 
-        _pending.Writer.TryComplete();
+        CompleteFireLoop();
         if (_fireLoop is { } loop)
         {
             await loop.ConfigureAwait(false);
