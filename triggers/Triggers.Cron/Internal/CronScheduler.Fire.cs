@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Triggers.Core.Dispatch;
@@ -146,8 +148,20 @@ internal sealed partial class CronScheduler
     /// </summary>
     internal static string TickId(CronPlan plan, DateTimeOffset scheduled)
     {
+        // The SHA-256 of the UTF-8 of "{key}@{ticks}", built without intermediate strings (one per tick otherwise).
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{plan.Key}@{scheduled.UtcTicks}"), hash);
+        var length = Encoding.UTF8.GetMaxByteCount(plan.Key.Length) + 21;
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        var input = rented is null ? stackalloc byte[512] : rented;
+        var written = Encoding.UTF8.GetBytes(plan.Key, input);
+        input[written++] = (byte)'@';
+        scheduled.UtcTicks.TryFormat(input[written..], out var digits, default, CultureInfo.InvariantCulture);
+        SHA256.HashData(input[..(written + digits)], hash);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // RFC 9562 version 8 (custom)
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 9562 variant
         return new Guid(hash[..16], bigEndian: true).ToString();

@@ -89,7 +89,23 @@ internal sealed class CronStateStore
         {
             foreach (var (trigger, scheduled) in ticks)
             {
-                changed |= ChangeLocked(trigger, s => s.LastScheduleTime >= scheduled ? s : s with { LastScheduleTime = scheduled });
+                var key = trigger.ToString();
+                if (_states.TryGetValue(key, out var old))
+                {
+                    if (old.LastScheduleTime >= scheduled)
+                    {
+                        continue;
+                    }
+
+                    _states[key] = old with { LastScheduleTime = scheduled };
+                }
+                else
+                {
+                    _states[key] = new CronTriggerState(scheduled, null);
+                }
+
+                _version++;
+                changed = true;
             }
         }
 
