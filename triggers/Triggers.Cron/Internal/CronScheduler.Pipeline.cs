@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Triggers.Core.Resources;
 
@@ -6,25 +5,6 @@ namespace Triggers.Cron.Internal;
 
 /// <summary>A scheduled tick Quartz delivered for one schedule of a group, waiting to be fired.</summary>
 internal readonly record struct PendingFire(CronJob Job, CronScheduleGroup Group, DateTimeOffset Scheduled);
-
-/// <summary>A recorded tick, waiting in a fire lane to be published and started.</summary>
-internal readonly record struct RecordedFire(CronJob Job, CronPlan Plan, DateTimeOffset Scheduled, FireBatch Batch);
-
-/// <summary>The ticks recorded by one state write: they share one status deadline, released when the last is fired.</summary>
-internal sealed class FireBatch(CancellationTokenSource statusWritten, int count)
-{
-    private int _remaining = count;
-
-    public CancellationToken StatusWritten { get; } = statusWritten.Token;
-
-    public void Fired()
-    {
-        if (Interlocked.Decrement(ref _remaining) == 0)
-        {
-            statusWritten.Dispose();
-        }
-    }
-}
 
 internal sealed partial class CronScheduler
 {
@@ -45,13 +25,6 @@ internal sealed partial class CronScheduler
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
     });
-
-    private readonly Channel<RecordedFire>[] _lanes = [.. Enumerable.Range(0, Math.Max(2, Environment.ProcessorCount)).Select(_ => Channel.CreateBounded<RecordedFire>(new BoundedChannelOptions(PendingCapacity)
-    {
-        SingleReader = true,
-        SingleWriter = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    }))];
 
     private Task? _fireLoop;
 
@@ -82,16 +55,7 @@ internal sealed partial class CronScheduler
         }
     }
 
-    private void StartFireLoop() => _fireLoop ??= Task.WhenAll([Task.Run(FireLoopAsync, CancellationToken.None), .. _lanes.Select(lane => Task.Run(() => LaneLoopAsync(lane.Reader), CancellationToken.None))]);
-
-    private void CompleteFireLoop()
-    {
-        _pending.Writer.TryComplete();
-        foreach (var lane in _lanes)
-        {
-            lane.Writer.TryComplete();
-        }
-    }
+    private void StartFireLoop() => _fireLoop ??= Task.Run(FireLoopAsync, CancellationToken.None);
 
     /// <summary>
     /// Takes every tick waiting, claims them in the order Quartz fired them, records them all with
@@ -166,49 +130,27 @@ internal sealed partial class CronScheduler
         // restart) resumes from this record, so a tick is never fired twice across a failover.
         await state.RecordTicksAsync(ticks, _stopping.Token).ConfigureAwait(false);
 
-        // The ticks are fired on one lane per core; a schedule always on the same lane, so its ticks
-        // start in order. One status deadline for the whole batch: its writes all start now, side by side.
-        var statusWritten = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        statusWritten.CancelAfter(options.Value.StatusWriteTimeout);
-        var fires = new FireBatch(statusWritten, claimed.Count);
+        // One status deadline for the whole batch: its writes all start now, side by side.
+        var recorded = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        recorded.CancelAfter(options.Value.StatusWriteTimeout);
+        List<Task>? waiting = null;
         foreach (var (job, plan, scheduled) in claimed)
         {
-            var lane = _lanes[(uint)RuntimeHelpers.GetHashCode(job) % (uint)_lanes.Length].Writer;
-            var fire = new RecordedFire(job, plan, scheduled, fires);
-            if (!lane.TryWrite(fire))
+            var fire = FireRecordedAsync(job, plan, scheduled, FireKind.Scheduled, null, recorded.Token, _stopping.Token);
+            if (!fire.IsCompleted)
             {
-                await lane.WriteAsync(fire, _stopping.Token).ConfigureAwait(false);
+                (waiting ??= []).Add(fire);
             }
         }
-    }
 
-    /// <summary>
-    /// Publishes and starts the recorded ticks of one lane in order. A tick waiting for its status
-    /// write does not hold the lane: its schedule's next tick queues behind it on the trigger's
-    /// status gate, and every other schedule goes on.
-    /// </summary>
-    private async Task LaneLoopAsync(ChannelReader<RecordedFire> reader)
-    {
-        try
+        if (waiting is null)
         {
-            while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var fire))
-                {
-                    var started = FireRecordedAsync(fire.Job, fire.Plan, fire.Scheduled, FireKind.Scheduled, null, fire.Batch.StatusWritten, _stopping.Token);
-                    if (started.IsCompleted)
-                    {
-                        fire.Batch.Fired();
-                    }
-                    else
-                    {
-                        _ = started.ContinueWith(static (_, batch) => ((FireBatch)batch!).Fired(), fire.Batch, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    }
-                }
-            }
+            recorded.Dispose();
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        else
         {
+            // Slow status writes hold only their own ticks, never the next batch.
+            _ = Task.WhenAll(waiting).ContinueWith(static (_, cts) => ((CancellationTokenSource)cts!).Dispose(), recorded, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 }

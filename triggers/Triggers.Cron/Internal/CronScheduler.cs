@@ -267,7 +267,7 @@ internal sealed partial class CronScheduler(
             await factory.DisposeAsync().ConfigureAwait(false);
         }
 
-        CompleteFireLoop();
+        _pending.Writer.TryComplete();
         if (_fireLoop is { } loop)
         {
             await loop.ConfigureAwait(false);
