@@ -14,6 +14,13 @@ internal sealed partial class CronScheduler
     /// </summary>
     internal const int PendingCapacity = 16_384;
 
+    /// <summary>
+    /// How late a tick may be handed over before it is dropped as missed: the in-memory Quartz
+    /// store's misfire threshold, which is set to the same value. When the worker cannot keep up, a
+    /// tick is counted (<c>triggers.cron.misses</c>) rather than queued ever later.
+    /// </summary>
+    internal static readonly TimeSpan MisfireThreshold = TimeSpan.FromSeconds(5);
+
     /// <summary>Most ticks recorded with one state write.</summary>
     internal const int MaxFireBatch = 4_096;
 
@@ -95,6 +102,8 @@ internal sealed partial class CronScheduler
     {
         var claimed = new List<(CronJob Job, CronPlan Plan, DateTimeOffset Scheduled)>(batch.Count);
         var ticks = new List<(ResourceKey Trigger, DateTimeOffset Scheduled)>(batch.Count);
+        var now = time.GetUtcNow();
+        var dropped = 0;
         foreach (var (job, group, scheduled) in batch)
         {
             // Not this replica's to fire any more; the next leader resumes from the last recorded tick.
@@ -111,6 +120,15 @@ internal sealed partial class CronScheduler
                 continue;
             }
 
+            // The worker fell this far behind: the tick misfired, as it would in Quartz (it stays unclaimed,
+            // so a restart or a new leader treats it as any other missed tick).
+            if (now - scheduled > MisfireThreshold)
+            {
+                metrics.Missed(plan, 1);
+                dropped++;
+                continue;
+            }
+
             // Already fired: the other expression of a day-of-month OR day-of-week schedule, or a tick caught up on.
             if (!job.TryClaim(scheduled))
             {
@@ -119,6 +137,11 @@ internal sealed partial class CronScheduler
 
             claimed.Add((job, plan, scheduled));
             ticks.Add((plan.Trigger, scheduled));
+        }
+
+        if (dropped > 0)
+        {
+            Log.Misfired(logger, dropped, MisfireThreshold);
         }
 
         if (claimed.Count == 0)

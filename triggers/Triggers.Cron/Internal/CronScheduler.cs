@@ -478,7 +478,7 @@ internal sealed partial class CronScheduler(
                 o.MaxBatchSize = QuartzBatchSize;
                 o.BatchTriggerAcquisitionFireAheadTimeWindow = TimeSpan.Zero;
             })
-            .UseInMemoryStore()
+            .UseInMemoryStore(o => o.MisfireThreshold = MisfireThreshold)
             .UseDefaultThreadPool(maxConcurrency: QuartzBatchSize)
             .UseJobFactory(new CronTickJobFactory(this))
             .UseTimeProvider(time)).Build();
