@@ -6,13 +6,16 @@ namespace Triggers.Cron.Internal;
 /// <summary>A scheduled tick Quartz delivered for one schedule of a group, waiting to be fired.</summary>
 internal readonly record struct PendingFire(CronJob Job, CronScheduleGroup Group, DateTimeOffset Scheduled);
 
+/// <summary>One firing of a group: the tick of every schedule that was in it, handed over as one item.</summary>
+internal sealed record PendingTick(CronScheduleGroup Group, DateTimeOffset Scheduled, CronJob[] Members);
+
 internal sealed partial class CronScheduler
 {
     /// <summary>
-    /// Ticks Quartz has handed over and the fire loop has not taken yet. Bounded: when the loop
-    /// falls this far behind, Quartz jobs wait to hand over, and Quartz's misfire handling applies.
+    /// Group firings Quartz has handed over and the fire loop has not taken yet. Bounded: when the
+    /// loop falls this far behind, Quartz jobs wait to hand over.
     /// </summary>
-    internal const int PendingCapacity = 16_384;
+    internal const int PendingCapacity = 1_024;
 
     /// <summary>
     /// How late a tick may be handed over before it is dropped as missed: the in-memory Quartz
@@ -27,7 +30,7 @@ internal sealed partial class CronScheduler
     /// <summary>Quartz triggers (one per schedule group and expression) acquired and fired in one pass of Quartz's scheduler thread: all that are due at the same instant, up to this many.</summary>
     internal const int QuartzBatchSize = 256;
 
-    private readonly Channel<PendingFire> _pending = Channel.CreateBounded<PendingFire>(new BoundedChannelOptions(PendingCapacity)
+    private readonly Channel<PendingTick> _pending = Channel.CreateBounded<PendingTick>(new BoundedChannelOptions(PendingCapacity)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -36,30 +39,26 @@ internal sealed partial class CronScheduler
     private Task? _fireLoop;
 
     /// <summary>
-    /// Called by Quartz for every firing of a group: only hands the tick of each member to the fire
-    /// loop, so a Quartz thread is never held by a state write, a status write or a call.
+    /// Called by Quartz for every firing of a group: only hands the tick of its members to the fire
+    /// loop, as one item (so the loop records them with one write), and returns: a Quartz thread is
+    /// never held by a state write, a status write or a call.
     /// </summary>
-    internal async ValueTask OnQuartzTickAsync(string groupKey, DateTimeOffset scheduled, CancellationToken cancellationToken)
+    internal ValueTask OnQuartzTickAsync(string groupKey, DateTimeOffset scheduled, CancellationToken cancellationToken)
     {
         if (!_leader || !_groups.TryGetValue(groupKey, out var group))
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        foreach (var (_, job) in group.Members)
+        // Joined after this instant: the tick belongs to the schedules that were there.
+        var members = group.Members.Values.Where(job => scheduled >= job.JoinedAt).ToArray();
+        if (members.Length == 0)
         {
-            // Joined after this instant: the tick belongs to the schedules that were there.
-            if (scheduled < job.JoinedAt)
-            {
-                continue;
-            }
-
-            var fire = new PendingFire(job, group, scheduled);
-            if (!_pending.Writer.TryWrite(fire))
-            {
-                await _pending.Writer.WriteAsync(fire, cancellationToken).ConfigureAwait(false);
-            }
+            return ValueTask.CompletedTask;
         }
+
+        var tick = new PendingTick(group, scheduled, members);
+        return _pending.Writer.TryWrite(tick) ? ValueTask.CompletedTask : _pending.Writer.WriteAsync(tick, cancellationToken);
     }
 
     private void StartFireLoop() => _fireLoop ??= Task.Run(FireLoopAsync, CancellationToken.None);
@@ -78,9 +77,12 @@ internal sealed partial class CronScheduler
             while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
             {
                 batch.Clear();
-                while (batch.Count < MaxFireBatch && reader.TryRead(out var fire))
+                while (batch.Count < MaxFireBatch && reader.TryRead(out var tick))
                 {
-                    batch.Add(fire);
+                    foreach (var job in tick.Members)
+                    {
+                        batch.Add(new PendingFire(job, tick.Group, tick.Scheduled));
+                    }
                 }
 
                 try
