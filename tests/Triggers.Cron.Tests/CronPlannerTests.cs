@@ -219,4 +219,27 @@ public sealed class CronPlannerTests
         Assert.NotEqual(id, CronScheduler.TickId(plans[1], tick));
         Assert.Equal('8', id[14]);
     }
+
+    [Theory]
+    [InlineData("default/t/a")]
+    [InlineData("a-namespace-name-of-sixty-three-characters-abcdefghijklmnopqrstu/trigger/functions-whose-names-are-long-and-non-ascii-ääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääääää")]
+    public void Tick_Event_Id_Is_The_Sha256_Of_Key_And_Ticks_So_Ids_Stay_Stable_Across_Versions(string key)
+    {
+        var (snapshot, triggers) = Load(Functions("a") + "\n---\n" + """
+            apiVersion: kubeless.io/v1beta1
+            kind: CronJobTrigger
+            metadata:
+              name: t
+            spec:
+              schedule: '* * * * *'
+              function-name: a
+            """);
+        var plan = Planner.Plan(triggers[0], snapshot).Subscriptions[0] with { Key = key };
+        var tick = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{key}@{tick.UtcTicks}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        Assert.Equal(new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString(), CronScheduler.TickId(plan, tick));
+    }
 }

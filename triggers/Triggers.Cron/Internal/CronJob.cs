@@ -17,6 +17,12 @@ internal sealed class CronJob(CronPlan plan)
     /// <summary>The run-now annotation value already acted on (or seen at start).</summary>
     public string? HandledRunNow { get; set; }
 
+    /// <summary>The Quartz job whose ticks this schedule takes (changed under the scheduler's gate only); null while not scheduled.</summary>
+    public CronScheduleGroup? Group { get; set; }
+
+    /// <summary>When this schedule joined <see cref="Group"/>: earlier ticks of the group are not its own.</summary>
+    public DateTimeOffset JoinedAt { get; set; }
+
     public DateTimeOffset? LastTick
     {
         get

@@ -30,9 +30,9 @@ internal sealed class CronMetrics
     public void Fired(CronPlan plan, string kind, TimeSpan lateness)
     {
         var tags = Tags(plan);
+        _lateness.Record(Math.Max(0, lateness.TotalSeconds), tags);
         tags.Add("fire", kind);
         _fires.Add(1, tags);
-        _lateness.Record(Math.Max(0, lateness.TotalSeconds), Tags(plan));
     }
 
     public void Skipped(CronPlan plan, string reason)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Triggers.Core.Dispatch;
@@ -35,8 +37,35 @@ internal sealed partial class CronScheduler
             return null;
         }
 
+        // Record the tick before calling the function: a new leader resumes from this record,
+        // so a tick is never fired twice across a failover.
+        if (kind != FireKind.RunNow)
+        {
+            try
+            {
+                await state.RecordTickAsync(plan.Trigger, scheduled, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.TickFailed(logger, plan.Key, e);
+                return null;
+            }
+        }
+
+        using var recorded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        recorded.CancelAfter(options.Value.StatusWriteTimeout);
+        return await FireRecordedAsync(job, plan, scheduled, kind, runNow, recorded.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The second half of a fire, once the tick is in the state store: records it in the status
+    /// (waiting at most until <paramref name="statusWritten"/> is cancelled), then starts the call
+    /// under the concurrency policy. Never throws but for cancellation: one trigger's failure stays its own.
+    /// </summary>
+    private async Task<CronRun?> FireRecordedAsync(CronJob job, CronPlan plan, DateTimeOffset scheduled, FireKind kind, string? runNow, CancellationToken statusWritten, CancellationToken cancellationToken)
+    {
         using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new("trigger", plan.Trigger.ToString()), new("function", plan.Function.Name) });
-        using var activity = ActivitySource.StartActivity($"cron tick {plan.Trigger}", ActivityKind.Producer);
+        using var activity = ActivitySource.HasListeners() ? ActivitySource.StartActivity($"cron tick {plan.Trigger}", ActivityKind.Producer) : null;
         activity?.SetTag("triggers.trigger", plan.Trigger.ToString());
         activity?.SetTag("triggers.function", $"{plan.Function.Namespace}/{plan.Function.Name}");
         activity?.SetTag("triggers.cron.scheduled_time", EventHeaders.FormatTime(scheduled));
@@ -45,35 +74,23 @@ internal sealed partial class CronScheduler
         {
             var now = time.GetUtcNow();
             var lateness = now - scheduled;
-
-            // Record the tick before calling the function: a new leader resumes from this record,
-            // so a tick is never fired twice across a failover.
-            if (kind != FireKind.RunNow)
-            {
-                await state.RecordTickAsync(plan.Trigger, scheduled, cancellationToken).ConfigureAwait(false);
-            }
-
             var next = plan.Schedule.NextAfter(now > scheduled ? now : scheduled);
-            using (var recorded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            try
             {
-                recorded.CancelAfter(options.Value.StatusWriteTimeout);
-                try
+                await PublishAsync(plan, s => s with
                 {
-                    await PublishAsync(plan, s => s with
-                    {
-                        LastScheduleTime = kind == FireKind.RunNow || s.LastScheduleTime >= scheduled.UtcDateTime ? s.LastScheduleTime : scheduled.UtcDateTime,
-                        NextScheduleTime = plan.Suspend ? null : next?.UtcDateTime,
-                    }, recorded.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // The API server is slow or gone: call the function anyway (a lease this replica
-                    // cannot renew ends its leadership soon, and the event id marks a refired tick).
-                    Log.StatusWriteFailed(logger, plan.Trigger.ToString(), $"not recorded within Cron:StatusWriteTimeout ({options.Value.StatusWriteTimeout})");
-                }
+                    LastScheduleTime = kind == FireKind.RunNow || s.LastScheduleTime >= scheduled.UtcDateTime ? s.LastScheduleTime : scheduled.UtcDateTime,
+                    NextScheduleTime = plan.Suspend ? null : next?.UtcDateTime,
+                }, statusWritten).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The API server is slow or gone: call the function anyway (a lease this replica
+                // cannot renew ends its leadership soon, and the event id marks a refired tick).
+                Log.StatusWriteFailed(logger, plan.Trigger.ToString(), $"not recorded within Cron:StatusWriteTimeout ({options.Value.StatusWriteTimeout})");
             }
 
-            var headers = new List<KeyValuePair<string, string>>
+            var headers = new List<KeyValuePair<string, string>>(2)
             {
                 new(ScheduledTimeHeader, EventHeaders.FormatTime(scheduled)),
             };
@@ -113,7 +130,7 @@ internal sealed partial class CronScheduler
                 Log.Replacing(logger, plan.Key, scheduled);
             }
 
-            metrics.Fired(plan, kind.ToString().ToLowerInvariant(), lateness);
+            metrics.Fired(plan, kind switch { FireKind.Late => "late", FireKind.RunNow => "runnow", _ => "scheduled" }, lateness);
             Log.Fired(logger, plan.Key, scheduled, lateness, triggerEvent.Id);
             run.Start(() => DeliverAsync(job, plan, triggerEvent, run));
             return run;
@@ -131,8 +148,20 @@ internal sealed partial class CronScheduler
     /// </summary>
     internal static string TickId(CronPlan plan, DateTimeOffset scheduled)
     {
+        // The SHA-256 of the UTF-8 of "{key}@{ticks}", built without intermediate strings (one per tick otherwise).
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{plan.Key}@{scheduled.UtcTicks}"), hash);
+        var length = Encoding.UTF8.GetMaxByteCount(plan.Key.Length) + 21;
+        var rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        var input = rented is null ? stackalloc byte[512] : rented;
+        var written = Encoding.UTF8.GetBytes(plan.Key, input);
+        input[written++] = (byte)'@';
+        scheduled.UtcTicks.TryFormat(input[written..], out var digits, default, CultureInfo.InvariantCulture);
+        SHA256.HashData(input[..(written + digits)], hash);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // RFC 9562 version 8 (custom)
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 9562 variant
         return new Guid(hash[..16], bigEndian: true).ToString();

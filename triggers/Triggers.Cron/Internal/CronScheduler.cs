@@ -20,6 +20,8 @@ internal enum RunNowOutcome
 /// The running schedules of the cron worker: the subscription set the reconciler drives. It always
 /// knows every wanted schedule, but only the leader has them in Quartz; losing leadership clears
 /// Quartz in one call, gaining it schedules everything again from the last recorded tick.
+/// Schedules with the same expressions and time zone share one Quartz job (a
+/// <see cref="CronScheduleGroup"/>): one Quartz firing hands the tick of every member to the fire loop.
 /// </summary>
 internal sealed partial class CronScheduler(
     IEventDispatcher dispatcher,
@@ -41,6 +43,7 @@ internal sealed partial class CronScheduler(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<ResourceKey, SemaphoreSlim> _statusGates = new();
     private readonly ConcurrentDictionary<string, CronJob> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CronScheduleGroup> _groups = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private StandaloneSchedulerFactory? _factory;
     private IScheduler? _scheduler;
@@ -139,11 +142,7 @@ internal sealed partial class CronScheduler(
                 return;
             }
 
-            if (_scheduler is { } scheduler)
-            {
-                await scheduler.DeleteJob(new JobKey(key, JobGroup), cancellationToken).ConfigureAwait(false);
-            }
-
+            await LeaveGroupLockedAsync(job, cancellationToken).ConfigureAwait(false);
             job.CancelRuns();
             Log.Unscheduled(logger, key);
         }
@@ -164,6 +163,8 @@ internal sealed partial class CronScheduler(
             {
                 await scheduler.Clear(cancellationToken).ConfigureAwait(false);
             }
+
+            ClearGroupsLocked();
 
             running = [.. _jobs.Values.SelectMany(j => j.Running())];
         }
@@ -232,6 +233,8 @@ internal sealed partial class CronScheduler(
             {
                 await scheduler.Clear(cancellationToken).ConfigureAwait(false);
             }
+
+            ClearGroupsLocked();
         }
         finally
         {
@@ -264,20 +267,17 @@ internal sealed partial class CronScheduler(
             await factory.DisposeAsync().ConfigureAwait(false);
         }
 
+        _pending.Writer.TryComplete();
+        if (_fireLoop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+        }
+
         _stopping.Dispose();
         _gate.Dispose();
         foreach (var gate in _statusGates.Values)
         {
             gate.Dispose();
-        }
-    }
-
-    /// <summary>Called by Quartz for every trigger firing.</summary>
-    internal async Task OnQuartzTickAsync(string key, DateTimeOffset scheduled, CancellationToken cancellationToken)
-    {
-        if (_jobs.TryGetValue(key, out var job))
-        {
-            await FireAsync(job, scheduled, FireKind.Scheduled, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -309,8 +309,7 @@ internal sealed partial class CronScheduler(
     {
         var scheduler = await EnsureSchedulerAsync(cancellationToken).ConfigureAwait(false);
         var plan = job.Plan;
-        var jobKey = new JobKey(plan.Key, JobGroup);
-        await scheduler.DeleteJob(jobKey, cancellationToken).ConfigureAwait(false);
+        await LeaveGroupLockedAsync(job, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         if (plan.Suspend)
         {
@@ -343,19 +342,83 @@ internal sealed partial class CronScheduler(
             });
         }
 
-        var detail = JobBuilder.Create<CronTickJob>().WithIdentity(jobKey).Build();
-        var triggers = plan.Schedule.Expressions.Select((expression, i) => TriggerBuilder.Create(time)
-            .WithIdentity($"{plan.Key}#{i}", JobGroup)
-            .ForJob(jobKey)
-            .StartAt(now)
-            .WithSchedule(CronScheduleBuilder.Create(expression)
-                .InTimeZone(plan.Schedule.TimeZone)
-                .WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
-            .Build()).ToList();
-        await scheduler.ScheduleJob(detail, triggers, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        await JoinGroupLockedAsync(scheduler, job, plan, now, cancellationToken).ConfigureAwait(false);
         var next = plan.Schedule.NextAfter(now);
         Log.Scheduled(logger, plan.Key, plan.Schedule.ToString(), next);
         await PublishAsync(plan, s => s with { NextScheduleTime = next?.UtcDateTime }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds a schedule to the group of its expressions and time zone, scheduling the group's Quartz
+    /// job when it is the first member. The schedule takes the group's ticks from <paramref name="now"/> on,
+    /// as a Quartz trigger of its own starting now would.
+    /// </summary>
+    private async Task JoinGroupLockedAsync(IScheduler scheduler, CronJob job, CronPlan plan, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var key = CronScheduleGroup.KeyOf(plan.Schedule);
+        job.JoinedAt = now;
+        if (_groups.TryGetValue(key, out var group))
+        {
+            group.Members[plan.Key] = job;
+            job.Group = group;
+            return;
+        }
+
+        // Members first, then the group, then Quartz: a tick Quartz fires finds everyone who joined before it.
+        group = new CronScheduleGroup(key, plan.Schedule);
+        group.Members[plan.Key] = job;
+        job.Group = group;
+        _groups[key] = group;
+        try
+        {
+            var jobKey = new JobKey(key, JobGroup);
+            var detail = JobBuilder.Create<CronTickJob>().WithIdentity(jobKey).Build();
+            var triggers = plan.Schedule.Expressions.Select((expression, i) => TriggerBuilder.Create(time)
+                .WithIdentity($"{key}#{i}", JobGroup)
+                .ForJob(jobKey)
+                .StartAt(now)
+                .WithSchedule(CronScheduleBuilder.Create(expression)
+                    .InTimeZone(plan.Schedule.TimeZone)
+                    .WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
+                .Build()).ToList();
+            await scheduler.ScheduleJob(detail, triggers, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _groups.TryRemove(key, out _);
+            job.Group = null;
+            throw;
+        }
+    }
+
+    /// <summary>Takes a schedule out of its group; the last member to leave deletes the group's Quartz job.</summary>
+    private async Task LeaveGroupLockedAsync(CronJob job, CancellationToken cancellationToken)
+    {
+        if (job.Group is not { } group)
+        {
+            return;
+        }
+
+        group.Members.TryRemove(new KeyValuePair<string, CronJob>(job.Plan.Key, job));
+        job.Group = null;
+        if (group.Members.IsEmpty && _groups.TryRemove(new KeyValuePair<string, CronScheduleGroup>(group.Key, group)) && _scheduler is { } scheduler)
+        {
+            await scheduler.DeleteJob(new JobKey(group.Key, JobGroup), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After Quartz was cleared: no schedule is in a group any more.</summary>
+    private void ClearGroupsLocked()
+    {
+        foreach (var group in _groups.Values)
+        {
+            foreach (var job in group.Members.Values)
+            {
+                job.Group = null;
+            }
+        }
+
+        _groups.Clear();
     }
 
     /// <summary>
@@ -402,11 +465,21 @@ internal sealed partial class CronScheduler(
             return existing;
         }
 
+        StartFireLoop();
+
         // Quartz keeps schedulers by name per container; a unique name lets several workers share a process (tests, local runner).
+        // A Quartz job only hands its tick to the fire loop and returns, so one pass of the scheduler
+        // thread can take every trigger due at the same instant (the fire-ahead window stays zero:
+        // nothing fires early), and the pool only bounds how many hand-overs run at once.
         _factory = QuartzSchedulerBuilder.Create(q => q
-            .ConfigureScheduler(o => o.InstanceName = "triggers-cron-" + Guid.NewGuid().ToString("N"))
-            .UseInMemoryStore()
-            .UseDefaultThreadPool(maxConcurrency: 4)
+            .ConfigureScheduler(o =>
+            {
+                o.InstanceName = "triggers-cron-" + Guid.NewGuid().ToString("N");
+                o.MaxBatchSize = QuartzBatchSize;
+                o.BatchTriggerAcquisitionFireAheadTimeWindow = TimeSpan.Zero;
+            })
+            .UseInMemoryStore(o => o.MisfireThreshold = MisfireThreshold)
+            .UseDefaultThreadPool(maxConcurrency: QuartzBatchSize)
             .UseJobFactory(new CronTickJobFactory(this))
             .UseTimeProvider(time)).Build();
         var scheduler = await _factory.GetScheduler(cancellationToken).ConfigureAwait(false);

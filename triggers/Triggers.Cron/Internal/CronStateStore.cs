@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
@@ -16,9 +17,12 @@ internal sealed record CronTriggerState(DateTimeOffset? LastScheduleTime, string
 /// </summary>
 internal sealed class CronStateStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
+    // Not indented: with thousands of triggers the file is rewritten about once a second, and indenting made it a third larger and slower to write.
+    private readonly Utf8JsonWriter _writer = new(Stream.Null);
     private readonly Dictionary<string, CronTriggerState> _states = new(StringComparer.Ordinal);
     private readonly string? _path;
     private readonly ILogger<CronStateStore> _logger;
@@ -61,28 +65,85 @@ internal sealed class CronStateStore
     }
 
     /// <summary>Records a tick (never moving the time backwards) and saves.</summary>
-    public Task RecordTickAsync(ResourceKey trigger, DateTimeOffset scheduled, CancellationToken cancellationToken) =>
-        ChangeAsync(trigger, s => s.LastScheduleTime >= scheduled ? s : s with { LastScheduleTime = scheduled }, cancellationToken);
-
-    public Task RecordRunNowAsync(ResourceKey trigger, string? value, CancellationToken cancellationToken) =>
-        ChangeAsync(trigger, s => s with { RunNow = value }, cancellationToken);
-
-    private async Task ChangeAsync(ResourceKey trigger, Func<CronTriggerState, CronTriggerState> change, CancellationToken cancellationToken)
+    public Task RecordTickAsync(ResourceKey trigger, DateTimeOffset scheduled, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            var key = trigger.ToString();
-            var old = _states.TryGetValue(key, out var s) ? s : new CronTriggerState(null, null);
-            var updated = change(old);
-            if (updated == old)
+            if (!ChangeLocked(trigger, s => s.LastScheduleTime >= scheduled ? s : s with { LastScheduleTime = scheduled }))
             {
-                return;
+                return Task.CompletedTask;
             }
-
-            _states[key] = updated;
-            _version++;
         }
 
+        return SaveAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Records many ticks (each never moving its trigger's time backwards) and saves them in one
+    /// write: a tick is on disk before its function is called, at the cost of one file write per
+    /// batch rather than one per tick.
+    /// </summary>
+    public Task RecordTicksAsync(IReadOnlyList<(ResourceKey Trigger, DateTimeOffset Scheduled)> ticks, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        lock (_gate)
+        {
+            foreach (var (trigger, scheduled) in ticks)
+            {
+                var key = trigger.ToString();
+                if (_states.TryGetValue(key, out var old))
+                {
+                    if (old.LastScheduleTime >= scheduled)
+                    {
+                        continue;
+                    }
+
+                    _states[key] = old with { LastScheduleTime = scheduled };
+                }
+                else
+                {
+                    _states[key] = new CronTriggerState(scheduled, null);
+                }
+
+                _version++;
+                changed = true;
+            }
+        }
+
+        return changed ? SaveAsync(cancellationToken) : Task.CompletedTask;
+    }
+
+    public Task RecordRunNowAsync(ResourceKey trigger, string? value, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!ChangeLocked(trigger, s => s with { RunNow = value }))
+            {
+                return Task.CompletedTask;
+            }
+        }
+
+        return SaveAsync(cancellationToken);
+    }
+
+    private bool ChangeLocked(ResourceKey trigger, Func<CronTriggerState, CronTriggerState> change)
+    {
+        var key = trigger.ToString();
+        var old = _states.TryGetValue(key, out var s) ? s : new CronTriggerState(null, null);
+        var updated = change(old);
+        if (updated == old)
+        {
+            return false;
+        }
+
+        _states[key] = updated;
+        _version++;
+        return true;
+    }
+
+    /// <summary>Writes the file unless a write that started after the last change already did (concurrent savers share one write).</summary>
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
         if (_path is null)
         {
             return;
@@ -91,7 +152,6 @@ internal sealed class CronStateStore
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            byte[] bytes;
             long version;
             lock (_gate)
             {
@@ -101,12 +161,23 @@ internal sealed class CronStateStore
                     return;
                 }
 
-                bytes = JsonSerializer.SerializeToUtf8Bytes(_states, Json);
+                // One buffer for every save (only one save runs at a time): with thousands of triggers
+                // the file is around a megabyte, and a fresh array per save is a large-object-heap
+                // allocation that forces a full collection every few saves.
+                _buffer.ResetWrittenCount();
+                _writer.Reset(_buffer);
+                JsonSerializer.Serialize(_writer, _states, Json);
+                _writer.Flush();
             }
 
             var temp = _path + ".tmp";
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-            await File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
+            var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
+            await using (file.ConfigureAwait(false))
+            {
+                await file.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
+
             File.Move(temp, _path, overwrite: true);
             _written = version;
         }

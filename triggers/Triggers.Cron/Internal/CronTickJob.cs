@@ -6,11 +6,8 @@ namespace Triggers.Cron.Internal;
 /// <summary>The Quartz job of every schedule: hands the tick to the scheduler, which decides and dispatches without holding a Quartz thread.</summary>
 internal sealed class CronTickJob(CronScheduler scheduler) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var scheduled = context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
-        await scheduler.OnQuartzTickAsync(context.JobDetail.Key.Name, scheduled, cancellationToken).ConfigureAwait(false);
-    }
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        scheduler.OnQuartzTickAsync(context.JobDetail.Key.Name, context.ScheduledFireTimeUtc ?? context.FireTimeUtc, cancellationToken);
 }
 
 /// <summary>Gives Quartz the one job instance bound to this worker's scheduler.</summary>

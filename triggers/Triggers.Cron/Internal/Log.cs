@@ -52,6 +52,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5016, Level = LogLevel.Warning, Message = "Cron state file {Path} could not be {Action}: {Error}")]
     public static partial void StateFileError(ILogger logger, string path, string action, string error);
 
+    [LoggerMessage(EventId = 5018, Level = LogLevel.Warning, Message = "{Count} tick(s) were handed over more than {Threshold} after they were due and are counted as missed: the worker is not keeping up")]
+    public static partial void Misfired(ILogger logger, int count, TimeSpan threshold);
+
     [LoggerMessage(EventId = 5017, Level = LogLevel.Information, Message = "Triggers:StatePath is not set; last-fire times are kept in memory only, so missed ticks are not recovered after a restart")]
     public static partial void NoStateFile(ILogger logger);
 }
