@@ -81,6 +81,16 @@ internal sealed class WorkerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // Experiments on the worker alone: BENCH_WORKER_ENV="DOTNET_GCgen0size=0x4000000;NAME=VALUE".
+        foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_WORKER_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                start.Environment[pair[..eq]] = pair[(eq + 1)..];
+            }
+        }
+
         var process = Process.Start(start)!;
         var errors = new List<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 50) { errors.Add(line); } };

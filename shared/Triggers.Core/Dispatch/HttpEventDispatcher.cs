@@ -47,6 +47,10 @@ public sealed partial class HttpEventDispatcher(
             using var request = new HttpRequestMessage(HttpMethod.Post, target.Url);
             var content = new ReadOnlyMemoryContent(triggerEvent.Body);
             request.Content = content;
+
+            // Set, not computed: the handler reads it on every send, and a computed length goes
+            // through the header store's parse-and-lock path.
+            content.Headers.ContentLength = triggerEvent.Body.Length;
             EventHeaders.Apply(triggerEvent, request.Headers, content.Headers);
             request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
             if (activity is null)
