@@ -235,6 +235,44 @@ public sealed class NatsWorkerTests(NatsServerFixture nats) : IClassFixture<Nats
     }
 
     [Fact]
+    public async Task Many_Triggers_Start_Together_And_Each_Delivers_To_Its_Own_Function()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        using var manifests = new ManifestFolder();
+        var ns = TestWorker.Unique("many");
+        const int count = 150;
+
+        // More triggers than one batch starts at once, one file: a single reconcile pass starts them all.
+        var yaml = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            yaml.Append(ManifestFolder.Function($"fn-{i}", function.Url, ns)).Append("\n---\n");
+            yaml.Append(ManifestFolder.Trigger($"t-{i}", $"{ns}.t{i}", $"fn-{i}", ns, "  maxInFlight: 1")).Append("\n---\n");
+        }
+
+        manifests.Write("all.yaml", yaml.ToString());
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        for (var i = 0; i < count; i++)
+        {
+            await worker.WaitForReasonAsync(ns, $"t-{i}", NatsTriggerPlanner.ReasonSubscribed);
+        }
+
+        Assert.Equal(count, worker.Subscriptions.Keys.Count(k => k.StartsWith(ns + "/", StringComparison.Ordinal)));
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        for (var i = 0; i < count; i++)
+        {
+            await client.PublishAsync($"{ns}.t{i}", Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        await function.WaitForRequestsAsync(count);
+        var bySubject = function.Requests.GroupBy(r => r.Header("event-topic")).ToDictionary(g => g.Key!, g => g.Select(r => r.BodyText).ToList());
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal([$"m{i}"], bySubject[$"{ns}.t{i}"]);
+        }
+    }
+
+    [Fact]
     public async Task Invalid_Selector_Gets_Ready_False_And_Other_Triggers_Keep_Working()
     {
         await using var function = await RecordingFunctionServer.StartAsync();

@@ -51,6 +51,30 @@ public interface ISubscriptionSet<in TPlan>
     /// <summary>Starts the subscription, or replaces the running one with the same key.</summary>
     Task UpsertAsync(TPlan plan, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts or replaces several subscriptions with distinct keys, as <see cref="UpsertAsync"/>
+    /// would one by one; one that fails never keeps the others from starting. Returns, per plan,
+    /// null when it runs or the exception that stopped it (cancellation is thrown, not returned).
+    /// The default starts them one at a time; a set whose starts wait on the network may overlap them.
+    /// </summary>
+    async Task<Exception?[]> UpsertManyAsync(IReadOnlyList<TPlan> plans, CancellationToken cancellationToken)
+    {
+        var results = new Exception?[plans.Count];
+        for (var i = 0; i < plans.Count; i++)
+        {
+            try
+            {
+                await UpsertAsync(plans[i], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                results[i] = e;
+            }
+        }
+
+        return results;
+    }
+
     /// <summary>Stops the subscription with this key; a no-op when none runs.</summary>
     Task RemoveAsync(string key, CancellationToken cancellationToken);
 

@@ -147,6 +147,7 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
 
         var now = time.GetUtcNow();
         TimeSpan? retryIn = null;
+        var toStart = new List<TPlan>();
         foreach (var (key, plan) in desired)
         {
             if (_running.TryGetValue(key, out var current) && current.Revision == plan.Revision && !_failed.ContainsKey(key))
@@ -160,14 +161,22 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                 continue;
             }
 
-            try
+            toStart.Add(plan);
+        }
+
+        // Started as one batch: a set may overlap the starts (thousands of triggers must not wait on one round trip each).
+        Exception?[] errors = toStart.Count == 0 ? [] : await subscriptions.UpsertManyAsync(toStart, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < toStart.Count; i++)
+        {
+            var plan = toStart[i];
+            var key = plan.Key;
+            if (errors[i] is not { } e)
             {
-                await subscriptions.UpsertAsync(plan, cancellationToken).ConfigureAwait(false);
                 _running[key] = plan;
                 _failed.Remove(key);
                 LogStarted(logger, key);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            else
             {
                 var failures = (_failed.TryGetValue(key, out var f) ? f.Failures : 0) + 1;
                 var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures - 1, 10))));

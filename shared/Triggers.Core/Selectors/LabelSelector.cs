@@ -28,6 +28,9 @@ public sealed class LabelSelector
 
     public bool MatchesEverything => !MatchesNothing && _requirements.Length == 0;
 
+    /// <summary>The ANDed requirements, for <see cref="LabelIndex{T}"/> to pick candidates by.</summary>
+    internal ReadOnlySpan<Requirement> Requirements => _requirements;
+
     /// <summary>Compiles a selector, or returns an error naming the offending field (relative to the selector).</summary>
     public static bool TryCompile(V1LabelSelector? selector, out LabelSelector compiled, out string? error)
     {
@@ -170,7 +173,7 @@ public sealed class LabelSelector
         return _requirements.Length == 0 ? "<everything>" : string.Join(",", _requirements.Select(r => r.ToString()));
     }
 
-    private enum Operator
+    internal enum Operator
     {
         In,
         NotIn,
@@ -178,7 +181,7 @@ public sealed class LabelSelector
         DoesNotExist,
     }
 
-    private sealed record Requirement(string Key, Operator Operator, FrozenSet<string> Values)
+    internal sealed record Requirement(string Key, Operator Operator, FrozenSet<string> Values)
     {
         public override string ToString() => Operator switch
         {

@@ -117,26 +117,15 @@ public static class ManifestLoader
         var index = 0;
         foreach (var (chunk, firstLine) in SplitDocuments(text))
         {
-            if (string.IsNullOrWhiteSpace(StripComments(chunk)))
+            if (IsBlank(chunk))
             {
                 continue;
             }
 
             index++;
-            var stream = new YamlStream();
-            try
+            foreach (var (kind, loaded, problem) in ParseDocument(chunk, firstLine, displayName, index, defaultNamespace))
             {
-                stream.Load(new StringReader(chunk));
-            }
-            catch (YamlException e)
-            {
-                problems.Add(new ManifestProblem(displayName, index, $"invalid YAML at line {e.Start.Line + firstLine - 1}, column {e.Start.Column}: {Innermost(e).Message}"));
-                continue;
-            }
-
-            foreach (var document in stream.Documents)
-            {
-                switch (ToResource(document.RootNode, displayName, index, defaultNamespace, out var loaded, out var problem))
+                switch (kind)
                 {
                     case DocumentKind.Resource:
                         resources.Add(loaded!);
@@ -154,30 +143,83 @@ public static class ManifestLoader
         return new(resources, problems, skipped);
     }
 
-    private static IEnumerable<(string Chunk, int FirstLine)> SplitDocuments(string text)
+    /// <summary>One <c>---</c>-separated chunk (usually one document); <paramref name="index"/> is its 1-based number among the non-blank chunks.</summary>
+    private static List<(DocumentKind Kind, LoadedResource? Resource, ManifestProblem? Problem)> ParseDocument(string chunk, int firstLine, string displayName, int index, string defaultNamespace)
     {
-        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        var current = new System.Text.StringBuilder();
-        var firstLine = 1;
-        for (var i = 0; i < lines.Length; i++)
+        var stream = new YamlStream();
+        try
         {
-            var line = lines[i];
+            stream.Load(new StringReader(chunk));
+        }
+        catch (YamlException e)
+        {
+            return [(DocumentKind.Problem, null, new ManifestProblem(displayName, index, $"invalid YAML at line {e.Start.Line + firstLine - 1}, column {e.Start.Column}: {Innermost(e).Message}"))];
+        }
+
+        var documents = new List<(DocumentKind, LoadedResource?, ManifestProblem?)>(stream.Documents.Count);
+        foreach (var document in stream.Documents)
+        {
+            var kind = ToResource(document.RootNode, displayName, index, defaultNamespace, out var loaded, out var problem);
+            documents.Add((kind, loaded, problem));
+        }
+
+        return documents;
+    }
+
+    private static List<(string Chunk, int FirstLine)> SplitDocuments(string text)
+    {
+        var chunks = new List<(string Chunk, int FirstLine)>();
+        var current = new StringBuilder();
+        var firstLine = 1;
+        var lineNumber = 0;
+        var rest = text.AsSpan();
+        while (true)
+        {
+            lineNumber++;
+            var newline = rest.IndexOf('\n');
+            var line = newline < 0 ? rest : rest[..newline];
+            if (newline >= 0 && line.EndsWith('\r'))
+            {
+                line = line[..^1];
+            }
+
             if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || char.IsWhiteSpace(line[3])))
             {
-                yield return (current.ToString(), firstLine);
+                chunks.Add((current.ToString(), firstLine));
                 current.Clear();
-                firstLine = i + 1;
+                firstLine = lineNumber;
                 // Keep the separator line (it may carry content after it, "--- !tag") so line numbers stay right.
             }
 
             current.Append(line).Append('\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            rest = rest[(newline + 1)..];
         }
 
-        yield return (current.ToString(), firstLine);
+        chunks.Add((current.ToString(), firstLine));
+        return chunks;
     }
 
-    private static string StripComments(string chunk) =>
-        string.Join('\n', chunk.Split('\n').Select(l => l.TrimStart()).Where(l => !l.StartsWith('#') && l != "---" && l != "..."));
+    /// <summary>True when a chunk holds nothing but blank lines, comments and document markers.</summary>
+    private static bool IsBlank(string chunk)
+    {
+        foreach (var range in chunk.AsSpan().Split('\n'))
+        {
+            var line = chunk.AsSpan(range).TrimStart();
+            if (line.IsWhiteSpace() || line.StartsWith('#') || line.SequenceEqual("---") || line.SequenceEqual("..."))
+            {
+                continue;
+            }
+
+            return false;
+        }
+
+        return true;
+    }
 
     /// <summary>Converts a YAML tree to JSON following YAML 1.2 core schema typing of plain scalars.</summary>
     public static JsonNode? ToJson(YamlNode node) => node switch
@@ -296,10 +338,12 @@ public static class ManifestLoader
             return DocumentKind.Problem;
         }
 
+        // Serialised once: the model is read from it and the content hash taken of it.
+        var text = obj.ToJsonString();
         IKubernetesObject<V1ObjectMeta> resource;
         try
         {
-            resource = ResourceJson.Deserialize(kind, obj);
+            resource = ResourceJson.Deserialize(kind, text);
         }
         catch (JsonException e)
         {
@@ -312,7 +356,7 @@ public static class ManifestLoader
         resource.Metadata.NamespaceProperty ??= defaultNamespace;
         resource.Metadata.Generation ??= 1;
         // A content hash stands in for the API server's resourceVersion, so an unchanged document is a no-op.
-        resource.Metadata.ResourceVersion ??= Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(obj.ToJsonString())), 0, 8).ToLowerInvariant();
+        resource.Metadata.ResourceVersion ??= Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0, 8).ToLowerInvariant();
         loaded = new LoadedResource(kind, resource, file, index);
         return DocumentKind.Resource;
     }
@@ -337,9 +381,10 @@ public static class ManifestLoader
 /// <summary>JSON (de)serialisation of the resource kinds with KubernetesClient's settings.</summary>
 public static class ResourceJson
 {
-    public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, JsonNode json)
+    public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, JsonNode json) => Deserialize(kind, json.ToJsonString());
+
+    public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, string text)
     {
-        var text = json.ToJsonString();
         IKubernetesObject<V1ObjectMeta>? result = kind.Kind switch
         {
             Function.KindName => KubernetesJson.Deserialize<Function>(text),

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
 using Triggers.Core.Resources;
+using Triggers.Core.Selectors;
 
 namespace Triggers.Core.Sources;
 
@@ -170,6 +171,7 @@ public sealed class ResourceSnapshot
 {
     private readonly Dictionary<ResourceKind, ImmutableDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> _items;
     private Dictionary<string, Function[]>? _functionsByNamespace;
+    private Dictionary<string, LabelIndex<Function>>? _functionIndexes;
 
     internal ResourceSnapshot(long version, Dictionary<ResourceKind, ImmutableDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> items, bool synced)
     {
@@ -204,5 +206,32 @@ public sealed class ResourceSnapshot
         }
 
         return index.TryGetValue(@namespace, out var functions) ? functions : [];
+    }
+
+    /// <summary>
+    /// The Functions of one namespace that <paramref name="selector"/> matches, in name order: the
+    /// same as filtering <see cref="FunctionsIn"/> with <see cref="LabelSelector.Matches"/>, but
+    /// through a label index (built once per snapshot), so a pass over many triggers is not
+    /// triggers x functions.
+    /// </summary>
+    public IReadOnlyList<Function> FunctionsMatching(string @namespace, LabelSelector selector)
+    {
+        if (selector.MatchesNothing)
+        {
+            return [];
+        }
+
+        var indexes = _functionIndexes;
+        if (indexes is null)
+        {
+            FunctionsIn(@namespace);
+            indexes = _functionsByNamespace!.ToDictionary(
+                p => p.Key,
+                p => new LabelIndex<Function>(p.Value, f => f.Metadata?.Labels),
+                StringComparer.Ordinal);
+            _functionIndexes = indexes;
+        }
+
+        return indexes.TryGetValue(@namespace, out var index) ? index.Select(selector) : [];
     }
 }

@@ -124,6 +124,43 @@ public sealed class ManifestLoaderTests
     }
 
     [Fact]
+    public void Comment_Only_Chunks_Are_Not_Documents_And_Crlf_Loads_Like_Lf()
+    {
+        const string text = """
+            # leading comment
+            ---
+            apiVersion: kubeless.io/v1beta1
+            kind: Function
+            metadata:
+              name: one
+            ---
+              # only a comment
+            ...
+            ---
+            apiVersion: kubeless.io/v1beta1
+            kind: NATSTrigger
+            metadata:
+              name: broken
+              labels: {a: [}
+            """;
+        var lf = ManifestLoader.LoadText(text.ReplaceLineEndings("\n"), "c.yaml", "default");
+        var crlf = ManifestLoader.LoadText(text.ReplaceLineEndings("\r\n"), "c.yaml", "default");
+        foreach (var result in new[] { lf, crlf })
+        {
+            var loaded = Assert.Single(result.Resources);
+            Assert.Equal(1, loaded.DocumentIndex);
+            var problem = Assert.Single(result.Problems);
+            Assert.Equal(2, problem.DocumentIndex);
+            Assert.Contains("invalid YAML at line 15, column 16", problem.Message, StringComparison.Ordinal);
+        }
+
+        // The content hash the loader has always given this document (it stands in for resourceVersion).
+        Assert.Equal("b2b733e63d9090fc", lf.Resources[0].Resource.Metadata.ResourceVersion);
+        Assert.Equal(lf.Resources[0].Resource.Metadata.ResourceVersion, crlf.Resources[0].Resource.Metadata.ResourceVersion);
+        Assert.Equal(lf.Problems[0].Message, crlf.Problems[0].Message);
+    }
+
+    [Fact]
     public void Invalid_Yaml_In_One_Document_Does_Not_Hide_The_Next()
     {
         const string text = """
