@@ -82,7 +82,7 @@ public sealed class NatsTriggerPlanner(
             return TriggerPlan<NatsSubscriptionPlan>.Invalid(ReasonInvalidJetStream, jetStreamError!);
         }
 
-        var resolved = Resolve(snapshot, trigger.Namespace, selector);
+        var resolved = functions.Resolve(snapshot, trigger.Namespace, selector);
         if (resolved.Endpoints.Count == 0)
         {
             return resolved.Problems.Count > 0
@@ -119,31 +119,6 @@ public sealed class NatsTriggerPlanner(
         }
 
         return new TriggerPlan<NatsSubscriptionPlan>(plans, new TriggerCondition(true, ReasonSubscribed, message));
-    }
-
-    /// <summary>
-    /// What <see cref="FunctionResolver.Resolve"/> returns, found through the snapshot's label index:
-    /// with thousands of triggers and functions, matching every selector against every function
-    /// made each pass triggers x functions.
-    /// </summary>
-    private ResolvedFunctions Resolve(ResourceSnapshot snapshot, string @namespace, LabelSelector selector)
-    {
-        var matching = snapshot.FunctionsMatching(@namespace, selector);
-        var endpoints = new List<FunctionEndpoint>(matching.Count);
-        var problems = new List<string>();
-        foreach (var function in matching)
-        {
-            if (functions.TryGetEndpoint(snapshot, function, out var endpoint, out var error))
-            {
-                endpoints.Add(endpoint);
-            }
-            else
-            {
-                problems.Add(error!);
-            }
-        }
-
-        return new(endpoints, problems);
     }
 
     /// <summary>Kubeless queue group name: <c>NAMESPACE_TRIGGER_FUNCTION_TOPIC</c>.</summary>

@@ -28,12 +28,11 @@ public sealed class FunctionResolver(IOptions<TriggersOptions> options)
 
         var endpoints = new List<FunctionEndpoint>();
         var problems = new List<string>();
-        foreach (var function in snapshot.FunctionsIn(@namespace))
+        // Through the snapshot's label index: the same functions in the same order as matching
+        // every function of the namespace, without the triggers x functions cost.
+        foreach (var function in snapshot.FunctionsMatching(@namespace, selector))
         {
-            if (selector.Matches(function.Metadata.Labels))
-            {
-                Add(snapshot, function, endpoints, problems);
-            }
+            Add(snapshot, function, endpoints, problems);
         }
 
         return new(endpoints, problems);
