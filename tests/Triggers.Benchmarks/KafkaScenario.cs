@@ -42,7 +42,13 @@ internal static class KafkaScenario
 
                 """));
             await using var worker = await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={cluster.BootstrapServers}"], TimeSpan.FromSeconds(60));
+            using var trace = worker.StartTrace($"kafka-{ordering}", 5);
             await function.WaitForAsync(n, TimeSpan.FromMinutes(10));
+            if (trace is not null)
+            {
+                await trace.WaitForExitAsync();
+            }
+
             var rate = n / function.Span;
             rows.Add(new Row("kafka", $"triggers ({ordering})", n, rate, double.NaN, double.NaN, worker.PeakRssMb, worker.CpuSeconds, $"{rate / direct.MessagesPerSecond:0.00} x direct"));
         }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Triggers.Core.Dispatch;
 
@@ -9,8 +8,7 @@ internal sealed partial class KafkaConsumerRunner
 {
     private async Task RunFlowAsync(PartitionFlow flow)
     {
-        var running = new ConcurrentDictionary<Task, byte>();
-        var lanes = new Dictionary<string, Queue<ConsumeResult<byte[], byte[]>>>(StringComparer.Ordinal);
+        var lanes = new Dictionary<byte[], Queue<ConsumeResult<byte[], byte[]>>>(KeyComparer.Instance);
         var cancellationToken = flow.Abandoned;
         try
         {
@@ -29,24 +27,25 @@ internal sealed partial class KafkaConsumerRunner
                         await ProcessGatedAsync(flow, record, cancellationToken).ConfigureAwait(false);
                         break;
                     case KafkaOrdering.Key when record.Message.Key is { } key:
-                        var laneKey = Convert.ToBase64String(key);
                         lock (lanes)
                         {
-                            if (lanes.TryGetValue(laneKey, out var lane))
+                            if (lanes.TryGetValue(key, out var lane))
                             {
                                 lane.Enqueue(record);
                                 break;
                             }
 
-                            lanes[laneKey] = new Queue<ConsumeResult<byte[], byte[]>>();
+                            lanes[key] = new Queue<ConsumeResult<byte[], byte[]>>();
                         }
 
-                        Track(running, RunLaneAsync(flow, lanes, laneKey, record, cancellationToken));
+                        flow.BeginRun();
+                        ThreadPool.UnsafeQueueUserWorkItem(new DetachedRun(this, flow, record, lanes, key, cancellationToken), preferLocal: false);
                         break;
                     default:
                         // Unordered, or a keyless record in key mode (no key, no order to keep).
                         await _concurrency.WaitAsync(cancellationToken).ConfigureAwait(false);
-                        Track(running, ProcessAndReleaseAsync(flow, record, cancellationToken));
+                        flow.BeginRun();
+                        ThreadPool.UnsafeQueueUserWorkItem(new DetachedRun(this, flow, record, null, null, cancellationToken), preferLocal: false);
                         break;
                 }
             }
@@ -62,26 +61,16 @@ internal sealed partial class KafkaConsumerRunner
         }
         finally
         {
-            try
-            {
-                await Task.WhenAll(running.Keys).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-            }
+            // Detached runs (unordered records, key lanes) end on their own; they never throw.
+            await flow.DrainAsync().ConfigureAwait(false);
         }
     }
 
-    private static void Track(ConcurrentDictionary<Task, byte> running, Task task)
-    {
-        running.TryAdd(task, 0);
-        _ = task.ContinueWith(t => running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
+    /// <summary>A key lane: the records of one key of one partition, one after the other. Never throws; ends the flow's run.</summary>
     private async Task RunLaneAsync(
         PartitionFlow flow,
-        Dictionary<string, Queue<ConsumeResult<byte[], byte[]>>> lanes,
-        string laneKey,
+        Dictionary<byte[], Queue<ConsumeResult<byte[], byte[]>>> lanes,
+        byte[] laneKey,
         ConsumeResult<byte[], byte[]> first,
         CancellationToken cancellationToken)
     {
@@ -104,8 +93,18 @@ internal sealed partial class KafkaConsumerRunner
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // Not expected; the lane's records stay unsettled and are delivered again after the next rebalance or restart.
+            Log.FlowFailed(_logger, _plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, e);
+        }
+        finally
+        {
+            flow.EndRun();
+        }
     }
 
+    /// <summary>One record of an unordered run. Never throws; releases its slot and ends the flow's run.</summary>
     private async Task ProcessAndReleaseAsync(PartitionFlow flow, ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)
     {
         try
@@ -115,9 +114,15 @@ internal sealed partial class KafkaConsumerRunner
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // Not expected; the record stays unsettled and is delivered again after the next rebalance or restart.
+            Log.FlowFailed(_logger, _plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, e);
+        }
         finally
         {
             _concurrency.Release();
+            flow.EndRun();
         }
     }
 
@@ -137,7 +142,7 @@ internal sealed partial class KafkaConsumerRunner
     /// <summary>Delivers one record until it is settled: delivered, dead-lettered, or skipped as poison. Only cancellation abandons it.</summary>
     private async Task ProcessAsync(PartitionFlow flow, ConsumeResult<byte[], byte[]> record, CancellationToken cancellationToken)
     {
-        var triggerEvent = KafkaEventFactory.Create(record, _plan, _time.GetUtcNow(), name => Log.HeaderSkipped(_logger, _plan.Key, name));
+        var triggerEvent = KafkaEventFactory.Create(record, _plan, _time.GetUtcNow(), _skippedHeader, _sources.GetValueOrDefault(record.Topic));
         _metrics.Received(_tags);
         for (var round = 0; ; round++)
         {
@@ -215,6 +220,39 @@ internal sealed partial class KafkaConsumerRunner
                 Log.DeadLetterFailed(_logger, _plan.Key, topic, e is KafkaException k ? k.Error.Reason : e.Message, delay);
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts an unordered record or a new key lane on the thread pool: the partition's reader only
+    /// hands records out, so one busy partition still has up to maxInFlight POSTs being built at once.
+    /// </summary>
+    private sealed class DetachedRun(
+        KafkaConsumerRunner runner,
+        PartitionFlow flow,
+        ConsumeResult<byte[], byte[]> record,
+        Dictionary<byte[], Queue<ConsumeResult<byte[], byte[]>>>? lanes,
+        byte[]? laneKey,
+        CancellationToken cancellationToken) : IThreadPoolWorkItem
+    {
+        public void Execute() =>
+            _ = lanes is null
+                ? runner.ProcessAndReleaseAsync(flow, record, cancellationToken)
+                : runner.RunLaneAsync(flow, lanes, laneKey!, record, cancellationToken);
+    }
+
+    /// <summary>Key lanes compare record keys by content, without turning every key into a string.</summary>
+    private sealed class KeyComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
         }
     }
 }

@@ -22,6 +22,9 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
     private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(20);
 
+    /// <summary>While the consumer holds its budget, a partition none of whose records settled for this long stops counting against it.</summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
+
     private readonly KafkaSubscriptionPlan _plan;
     private readonly KafkaOptions _options;
     private readonly IEventDispatcher _dispatcher;
@@ -37,6 +40,19 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
     private readonly Dictionary<TopicPartition, PartitionFlow> _flows = [];
     private readonly HashSet<PartitionFlow> _touched = [];
     private readonly Thread _thread;
+    private readonly Dictionary<string, string> _sources;
+    private readonly Action<string> _skippedHeader;
+    private readonly ManualResetEventSlim _settledSignal = new(false);
+
+    /// <summary>
+    /// Unordered and key modes: records the consumer holds (over its partitions neither paused nor stuck) before it
+    /// stops pulling from librdkafka. Below the per-partition limit, so a backlog is taken in step
+    /// with dispatch instead of pausing partitions (a pause drops librdkafka's prefetch, which is
+    /// fetched again on resume). Partition mode has none: it needs every partition's records at hand.
+    /// </summary>
+    private readonly int _holdBudget;
+    private int _gateWaiting;
+    private int _wakeCountdown;
     private volatile Error? _fatal;
     private volatile bool _started;
     private volatile bool _connected;
@@ -63,6 +79,10 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         _logger = logger;
         _tags = TriggerMetrics.Tags(Core.Resources.KafkaTrigger.KindName, plan.Trigger.ToString(), plan.Function.Name);
         _concurrency = new SemaphoreSlim(plan.MaxInFlight, plan.MaxInFlight);
+        _sources = plan.Topics.Distinct(StringComparer.Ordinal).ToDictionary(t => t, t => KafkaEventFactory.Source(plan.Trigger.Namespace, plan.Trigger.Name, t), StringComparer.Ordinal);
+        _skippedHeader = name => Log.HeaderSkipped(_logger, _plan.Key, name);
+        var max = options.MaxBufferedPerPartition;
+        _holdBudget = plan.Ordering == KafkaOrdering.Partition || max < 3 ? int.MaxValue : Math.Clamp(2 * plan.MaxInFlight, max / 2, max - 1);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
     }
 
@@ -212,6 +232,9 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
 
     private void Poll(IConsumer<byte[], byte[]> consumer, ref int failures)
     {
+        // Even while the budget is held, librdkafka is polled this often: rebalances, commits and
+        // statistics are served from the poll (a record it returns is still bounded per partition).
+        var lastPoll = Stopwatch.GetTimestamp();
         while (!_stop.IsCancellationRequested)
         {
             if (_fatal is { } fatal)
@@ -219,7 +242,19 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
                 throw new KafkaException(fatal);
             }
 
-            ApplySettled(consumer);
+            var held = ApplySettled(consumer);
+            if (held >= _holdBudget)
+            {
+                MarkStuck();
+                var sincePoll = Stopwatch.GetElapsedTime(lastPoll);
+                if (sincePoll < PollTimeout)
+                {
+                    WaitForSettled(held, PollTimeout - sincePoll);
+                    continue;
+                }
+            }
+
+            lastPoll = Stopwatch.GetTimestamp();
             ConsumeResult<byte[], byte[]>? record;
             try
             {
@@ -252,8 +287,14 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
 
         var offset = record.Offset.Value;
         flow.StartWindowAt(offset);
-        flow.Pending.Add(offset);
+        flow.AddPending(offset);
         flow.NextOffset = offset + 1;
+        if (flow.Buffered == 0)
+        {
+            // Idle until now: the time without a settle counts from here.
+            flow.LastSettled = Stopwatch.GetTimestamp();
+        }
+
         flow.Received();
         flow.Queue.Writer.TryWrite(record);
         if (flow.Buffered > _peakBufferedPerPartition)
@@ -268,27 +309,72 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The budget is held: a partition that settled nothing for <see cref="StuckAfter"/> (a record
+    /// or key retrying, a full window) stops counting against it until one of its records settles,
+    /// so that it cannot starve the others. It keeps taking records (other keys of it keep flowing)
+    /// up to <see cref="KafkaOptions.MaxBufferedPerPartition"/>, where it is paused as before.
+    /// </summary>
+    private void MarkStuck()
+    {
+        var now = Stopwatch.GetTimestamp();
+        foreach (var flow in _flows.Values)
+        {
+            if (!flow.Stuck && flow.Buffered > 0 && Stopwatch.GetElapsedTime(flow.LastSettled, now) >= StuckAfter)
+            {
+                flow.Stuck = true;
+            }
+        }
+    }
+
+    /// <summary>Waits until a share of what is held settled (or <paramref name="timeout"/>).</summary>
+    private void WaitForSettled(int held, TimeSpan timeout)
+    {
+        Volatile.Write(ref _wakeCountdown, Math.Max(1, Math.Min(held / 4, _plan.MaxInFlight)));
+        _settledSignal.Reset();
+        Interlocked.Exchange(ref _gateWaiting, 1);
+        try
+        {
+            if (_settled.IsEmpty)
+            {
+                _settledSignal.Wait(timeout);
+            }
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _gateWaiting, 0);
+        }
+    }
+
     /// <summary>Called by the dispatch side when a record is delivered or dead-lettered (or skipped as poison).</summary>
     private void Settle(PartitionFlow flow, long offset)
     {
         flow.Released();
         _settled.Enqueue((flow, offset));
+        if (Volatile.Read(ref _gateWaiting) == 1 && Interlocked.Decrement(ref _wakeCountdown) == 0)
+        {
+            _settledSignal.Set();
+        }
     }
 
-    private void ApplySettled(IConsumer<byte[], byte[]> consumer)
+    /// <summary>Stores the offsets of what settled, resumes drained partitions; returns the records held by partitions that are neither paused nor stuck.</summary>
+    private int ApplySettled(IConsumer<byte[], byte[]> consumer)
     {
         while (_settled.TryDequeue(out var settled))
         {
             if (!settled.Flow.Gone)
             {
-                settled.Flow.Pending.Remove(settled.Offset);
+                settled.Flow.RemovePending(settled.Offset);
                 _touched.Add(settled.Flow);
             }
         }
 
+        var now = Stopwatch.GetTimestamp();
         foreach (var flow in _touched)
         {
-            var store = flow.Pending.Count > 0 ? flow.Pending.Min : flow.NextOffset;
+            flow.LastSettled = now;
+            flow.Stuck = false;
+            var store = flow.PendingCount > 0 ? flow.LowestPending : flow.NextOffset;
             if (store > flow.Stored)
             {
                 try
@@ -305,17 +391,25 @@ internal sealed partial class KafkaConsumerRunner : IAsyncDisposable
 
         _touched.Clear();
         var buffered = 0;
+        var held = 0;
         foreach (var flow in _flows.Values)
         {
-            buffered += flow.Buffered;
-            if (flow.Paused && flow.Buffered <= _options.MaxBufferedPerPartition / 2)
+            var count = flow.Buffered;
+            buffered += count;
+            if (flow.Paused && count <= _options.MaxBufferedPerPartition / 2)
             {
                 consumer.Resume([flow.Partition]);
                 flow.Paused = false;
             }
+
+            if (!flow.Paused && !flow.Stuck)
+            {
+                held += count;
+            }
         }
 
         _buffered = buffered;
+        return held;
     }
 
     private void OnAssigned(List<TopicPartition> partitions)

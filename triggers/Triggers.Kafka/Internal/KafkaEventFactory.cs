@@ -23,9 +23,11 @@ internal static class KafkaEventFactory
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static TriggerEvent Create(ConsumeResult<byte[], byte[]> record, KafkaSubscriptionPlan plan, DateTimeOffset now, Action<string>? skippedHeader = null)
+    /// <summary>The event of <paramref name="record"/>; <paramref name="source"/> is the topic's <see cref="Source"/> when the caller keeps it (built otherwise).</summary>
+    public static TriggerEvent Create(ConsumeResult<byte[], byte[]> record, KafkaSubscriptionPlan plan, DateTimeOffset now, Action<string>? skippedHeader = null, string? source = null)
     {
-        var headers = new List<KeyValuePair<string, string>>
+        var recordHeaders = record.Message.Headers;
+        var headers = new List<KeyValuePair<string, string>>(4 + (recordHeaders?.Count ?? 0))
         {
             new(PartitionHeader, record.Partition.Value.ToString(CultureInfo.InvariantCulture)),
             new(OffsetHeader, record.Offset.Value.ToString(CultureInfo.InvariantCulture)),
@@ -46,8 +48,9 @@ internal static class KafkaEventFactory
         string? contentType = null;
         string? traceParent = null;
         string? traceState = null;
-        foreach (var header in record.Message.Headers ?? [])
+        for (var i = 0; i < (recordHeaders?.Count ?? 0); i++)
         {
+            var header = recordHeaders![i];
             var value = header.GetValueBytes() ?? [];
             var name = header.Key;
             if (string.Equals(name, "content-type", StringComparison.OrdinalIgnoreCase) && TryText(value, out var ct))
@@ -92,7 +95,7 @@ internal static class KafkaEventFactory
             Time = time,
             EventNamespace = KafkaTrigger.EventNamespace,
             Topic = record.Topic,
-            Source = Source(plan.Trigger.Namespace, plan.Trigger.Name, record.Topic),
+            Source = source ?? Source(plan.Trigger.Namespace, plan.Trigger.Name, record.Topic),
             Type = EventType,
             Headers = headers,
             TraceParent = traceParent,
@@ -127,5 +130,16 @@ internal static class KafkaEventFactory
         EventHeaders.IsReserved(name) || name.StartsWith("kafka-", StringComparison.OrdinalIgnoreCase);
 
     // HTTP header values travel as ASCII; anything else is forwarded base64-encoded with a marker.
-    private static bool IsHeaderValue(string value) => value.All(c => c == '\t' || (c >= ' ' && c < '\u007f'));
+    private static bool IsHeaderValue(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c != '\t' && c is < ' ' or >= '\u007f')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

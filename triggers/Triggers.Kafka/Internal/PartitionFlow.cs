@@ -5,15 +5,20 @@ namespace Triggers.Kafka.Internal;
 
 /// <summary>
 /// The records of one assigned partition on their way to the function. The consumer thread owns
-/// the offset bookkeeping (<see cref="Pending"/>, <see cref="NextOffset"/>, <see cref="Stored"/>,
+/// the offset bookkeeping (<see cref="AddPending"/>, <see cref="NextOffset"/>, <see cref="Stored"/>,
 /// <see cref="Paused"/>); the dispatch side reads <see cref="Queue"/> and reports settled offsets.
 /// </summary>
 internal sealed class PartitionFlow(TopicPartition partition, CancellationToken stopping) : IDisposable
 {
     private readonly CancellationTokenSource _abandon = CancellationTokenSource.CreateLinkedTokenSource(stopping);
     private TaskCompletionSource _windowMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Queue<long> _pending = new();
+    private readonly HashSet<long> _settledAhead = [];
     private long _committed = -1;
     private int _buffered;
+    private int _running;
+    private int _draining;
     private volatile bool _stopping;
 
     public TopicPartition Partition { get; } = partition;
@@ -31,9 +36,20 @@ internal sealed class PartitionFlow(TopicPartition partition, CancellationToken 
     public Task Worker { get; set; } = Task.CompletedTask;
 
     // Consumer-thread state.
-    public SortedSet<long> Pending { get; } = [];
+
+    /// <summary>Offsets received and not settled. Records arrive in offset order, so the oldest is at the head: O(1) per record, no allocation per record.</summary>
+    public int PendingCount => _pending.Count;
+
+    /// <summary>The lowest unsettled offset: what may be stored (everything before it is settled).</summary>
+    public long LowestPending => _pending.Peek();
 
     public long NextOffset { get; set; } = -1;
+
+    /// <summary>Nothing of it settled for a while: it does not count against the consumer's hold budget.</summary>
+    public bool Stuck { get; set; }
+
+    /// <summary>When a record of this partition last settled (or the partition was assigned), as a Stopwatch timestamp.</summary>
+    public long LastSettled { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public long Stored { get; set; } = -1;
 
@@ -89,6 +105,54 @@ internal sealed class PartitionFlow(TopicPartition partition, CancellationToken 
 
             await moved.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Consumer thread: a record was received.</summary>
+    public void AddPending(long offset) => _pending.Enqueue(offset);
+
+    /// <summary>Consumer thread: a record settled; the head moves past every settled offset.</summary>
+    public void RemovePending(long offset)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        if (_pending.Peek() != offset)
+        {
+            _settledAhead.Add(offset);
+            return;
+        }
+
+        _pending.Dequeue();
+        while (_settledAhead.Count > 0 && _pending.TryPeek(out var head) && _settledAhead.Remove(head))
+        {
+            _pending.Dequeue();
+        }
+    }
+
+    /// <summary>Dispatch side: one more record (or key lane) runs detached from the partition's reader.</summary>
+    public void BeginRun() => Interlocked.Increment(ref _running);
+
+    /// <summary>Dispatch side: a detached run ended.</summary>
+    public void EndRun()
+    {
+        if (Interlocked.Decrement(ref _running) == 0 && Volatile.Read(ref _draining) == 1)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes once no detached run is left (called once, when the reader stops).</summary>
+    public Task DrainAsync()
+    {
+        Interlocked.Exchange(ref _draining, 1);
+        if (Volatile.Read(ref _running) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        return _drained.Task;
     }
 
     public void Stop() => _stopping = true;

@@ -1,0 +1,52 @@
+using Confluent.Kafka;
+using Triggers.Kafka.Internal;
+
+namespace Triggers.Kafka.Tests;
+
+/// <summary>The offset bookkeeping of one partition: what may be stored when records settle out of order.</summary>
+public sealed class PartitionFlowTests
+{
+    [Fact]
+    public void Lowest_Pending_Moves_Only_Past_Records_That_Settled_With_Everything_Before_Them()
+    {
+        using var flow = new PartitionFlow(new TopicPartition("t", 0), CancellationToken.None);
+        foreach (var offset in new long[] { 10, 11, 12, 13, 14 })
+        {
+            flow.AddPending(offset);
+        }
+
+        // 12 and 13 settle first: 10 is still unsettled, so nothing beyond it may be stored.
+        flow.RemovePending(12);
+        flow.RemovePending(13);
+        Assert.Equal(10, flow.LowestPending);
+        Assert.Equal(5, flow.PendingCount);
+
+        flow.RemovePending(10);
+        Assert.Equal(11, flow.LowestPending);
+
+        // 11 settling releases 12 and 13 as well: the next unsettled record is 14.
+        flow.RemovePending(11);
+        Assert.Equal(14, flow.LowestPending);
+        Assert.Equal(1, flow.PendingCount);
+
+        flow.RemovePending(14);
+        Assert.Equal(0, flow.PendingCount);
+    }
+
+    [Fact]
+    public async Task Drain_Completes_Once_The_Last_Detached_Run_Ends()
+    {
+        using var flow = new PartitionFlow(new TopicPartition("t", 0), CancellationToken.None);
+        flow.BeginRun();
+        flow.BeginRun();
+        var drained = flow.DrainAsync();
+        flow.EndRun();
+        Assert.False(drained.IsCompleted);
+        flow.EndRun();
+        Assert.True(drained.IsCompleted);
+        await drained;
+
+        using var idle = new PartitionFlow(new TopicPartition("t", 1), CancellationToken.None);
+        Assert.True(idle.DrainAsync().IsCompleted);
+    }
+}
