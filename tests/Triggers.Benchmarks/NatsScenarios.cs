@@ -15,17 +15,16 @@ internal static class NatsScenarios
         var payload = Load.Payload();
 
         var self = System.Diagnostics.Process.GetCurrentProcess();
-        var selfCpu = self.TotalProcessorTime;
         var direct = await Load.DirectAsync("nats", function, n, payload);
-        self.Refresh();
-        var directCpuPerMsg = (self.TotalProcessorTime - selfCpu).TotalMicroseconds / n;
-        direct = direct with { Note = $"{direct.Note}; CPU {directCpuPerMsg:0} us/msg (client + function)" };
         rows.Add(direct);
         rows.Add(await NaiveAsync("nats", nats.Url, function, Math.Min(n, 5_000), payload));
 
         using var manifests = Manifests.Nats(function.Url, "bench.triggers", maxInFlight: Load.Concurrency);
         await using (var worker = await WorkerProcess.StartAsync("Triggers.Nats", [.. Manifests.Args(manifests.Path), $"--Nats:Url={nats.Url}"], TimeSpan.FromSeconds(60)))
         {
+            // Warm-up, as for direct: the worker's hot path is JIT-tiered before the measured run.
+            await PublishAndWaitAsync(nats.Url, "bench.triggers", function, Load.WarmUp, payload, rate: null);
+
             using var trace = worker.StartTrace("nats-full", 10);
             if (trace is not null)
             {
