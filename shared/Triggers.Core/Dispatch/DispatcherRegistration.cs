@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Triggers.Core.Dispatch;
 
-/// <summary>Registers the HTTP dispatcher and its resilience pipeline.</summary>
+/// <summary>Registers the HTTP dispatcher and its delivery handler (retry, breaker per endpoint, per-attempt timeout).</summary>
 public static class DispatcherRegistration
 {
     public static IServiceCollection AddTriggersDispatcher(this IServiceCollection services)
@@ -14,7 +14,7 @@ public static class DispatcherRegistration
         services.TryAddSingleton<IEventDispatcher, HttpEventDispatcher>();
         services.AddHttpClient(HttpEventDispatcher.ClientName, client =>
             {
-                // Per-attempt timeouts come from the pipeline; the client itself never gives up first.
+                // Per-attempt timeouts come from DeliveryHandler; the client itself never gives up first.
                 // No DefaultRequestHeaders: copying them into every request takes a lock shared by all requests.
                 client.Timeout = Timeout.InfiniteTimeSpan;
             })
