@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Triggers.Cron.Internal;
 using Triggers.Testing;
 
@@ -277,6 +278,26 @@ public sealed class CronWorkerTests
 
         Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronScheduler.RunNowHeader)));
         Assert.Equal(2, function.Requests.Select(r => r.Header("event-id")).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Run_Now_Fires_A_New_Value_Even_When_The_Trigger_Vanished_In_Between()
+    {
+        // A manifest read mid-write (truncated file) makes a trigger vanish for one pass; when it
+        // comes back with a new run-now value, that value is new, not "present at first sight".
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        var scheduler = worker.Services.GetRequiredService<CronScheduler>();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "a"));
+        await Eventually.WaitUntilAsync(() => scheduler.Keys.Any(k => k.StartsWith("default/manual/", StringComparison.Ordinal)), "the trigger is scheduled");
+
+        worker.Write("trigger.yaml", "");
+        await Eventually.WaitUntilAsync(() => !scheduler.Keys.Any(k => k.StartsWith("default/manual/", StringComparison.Ordinal)), "the trigger is gone");
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "b"));
+        await function.WaitForRequestsAsync(1);
+
+        Assert.Equal("b", function.Requests[0].Header(CronScheduler.RunNowHeader));
     }
 
     [Fact]

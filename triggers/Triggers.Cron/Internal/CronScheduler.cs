@@ -44,6 +44,11 @@ internal sealed partial class CronScheduler(
     private readonly ConcurrentDictionary<ResourceKey, SemaphoreSlim> _statusGates = new();
     private readonly ConcurrentDictionary<string, CronJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CronScheduleGroup> _groups = new(StringComparer.Ordinal);
+
+    // The last run-now value seen per trigger, kept when the trigger goes away: a trigger that
+    // vanishes for a moment (a manifest read mid-write, a delete and re-create) and comes back
+    // with a new value must still fire it once, not take it for the value present at first sight.
+    private readonly ConcurrentDictionary<string, string?> _seenRunNow = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private StandaloneSchedulerFactory? _factory;
     private IScheduler? _scheduler;
@@ -73,7 +78,7 @@ internal sealed partial class CronScheduler(
             }
             else
             {
-                job = new CronJob(plan) { HandledRunNow = state.Get(plan.Trigger)?.RunNow ?? plan.RunNow };
+                job = new CronJob(plan) { HandledRunNow = state.Get(plan.Trigger)?.RunNow ?? (_seenRunNow.TryGetValue(plan.Key, out var seen) ? seen : plan.RunNow) };
                 _jobs[plan.Key] = job;
                 if (_leader)
                 {
@@ -81,6 +86,7 @@ internal sealed partial class CronScheduler(
                 }
             }
 
+            _seenRunNow[plan.Key] = plan.RunNow;
             if (plan.RunNow is { Length: > 0 } value && value != job.HandledRunNow)
             {
                 job.HandledRunNow = value;
