@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Runtime.ExceptionServices;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -90,7 +89,7 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
     /// <summary>408, 429, 5xx, connection errors, timeouts and an open breaker are worth another attempt.</summary>
     private static bool IsTransient(HttpResponseMessage? response, Exception? error) => error switch
     {
-        null => response is { StatusCode: HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests } || (int)response!.StatusCode >= 500,
+        null => HttpEventDispatcher.Classify(response!.StatusCode) == DispatchOutcome.Retryable,
         HttpRequestException or TimeoutRejectedException or BrokenCircuitException or IOException => true,
         _ => false,
     };

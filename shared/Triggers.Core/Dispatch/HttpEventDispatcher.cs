@@ -33,10 +33,9 @@ public sealed partial class HttpEventDispatcher(
     {
         var started = time.GetTimestamp();
         using var activity = StartActivity(triggerEvent, target);
-        DispatchRequest? request = null;
+        using var request = new DispatchRequest(target.Url, policy);
         try
         {
-            request = new DispatchRequest(target.Url, policy);
             var content = new ReadOnlyMemoryContent(triggerEvent.Body);
             request.Content = content;
 
@@ -55,7 +54,7 @@ public sealed partial class HttpEventDispatcher(
             var body = await ReadBodyAsync(response.Content, options.Value.Delivery.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var outcome = Classify(response.StatusCode);
-            var result = new DispatchResult(outcome, status, body, response.Content.Headers.ContentType?.ToString(), Math.Max(request?.Attempts ?? 0, 1), null, time.GetElapsedTime(started));
+            var result = new DispatchResult(outcome, status, body, response.Content.Headers.ContentType?.ToString(), Math.Max(request.Attempts, 1), null, time.GetElapsedTime(started));
             activity?.SetTag("http.response.status_code", status);
             activity?.SetTag("triggers.outcome", outcome.ToString());
             activity?.SetTag("triggers.attempts", result.Attempts);
@@ -75,13 +74,9 @@ public sealed partial class HttpEventDispatcher(
         {
             activity?.SetStatus(ActivityStatusCode.Error, reason);
             activity?.SetTag("triggers.outcome", nameof(DispatchOutcome.Retryable));
-            activity?.SetTag("triggers.attempts", Math.Max(request?.Attempts ?? 0, 1));
-            LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(request?.Attempts ?? 0, 1), reason);
-            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request?.Attempts ?? 0, 1), reason, time.GetElapsedTime(started));
-        }
-        finally
-        {
-            request?.Dispose();
+            activity?.SetTag("triggers.attempts", Math.Max(request.Attempts, 1));
+            LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(request.Attempts, 1), reason);
+            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request.Attempts, 1), reason, time.GetElapsedTime(started));
         }
     }
 
