@@ -76,6 +76,12 @@ public sealed class TestSubscriptionSet : ISubscriptionSet<TestPlan>
         return Task.CompletedTask;
     }
 
+    public Task CleanUpAsync(TestPlan plan, CancellationToken cancellationToken)
+    {
+        Journal.Enqueue($"cleanup {plan.Key}");
+        return Task.CompletedTask;
+    }
+
     public Task RemoveAllAsync(CancellationToken cancellationToken)
     {
         Journal.Enqueue("remove-all");
