@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Triggers.Core.Dispatch;
 using Triggers.Core.Resources;
 
 namespace Triggers.Core.Reconcile;
@@ -14,6 +15,7 @@ namespace Triggers.Core.Reconcile;
 internal sealed partial class DeletedTriggers<TPlan>(ResourceKind kind, ISubscriptionSet<TPlan> subscriptions, ITriggerFinalizer finalizer, TimeProvider time, ILogger logger)
     where TPlan : SubscriptionPlan
 {
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private readonly Dictionary<ResourceKey, string> _finished = [];
     private readonly Dictionary<ResourceKey, (int Failures, DateTimeOffset NotBefore)> _failed = [];
@@ -67,7 +69,7 @@ internal sealed partial class DeletedTriggers<TPlan>(ResourceKind kind, ISubscri
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 var failures = (_failed.TryGetValue(key, out var f) ? f.Failures : 0) + 1;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures - 1, 10))));
+                var delay = Backoff.Next(FirstRetryDelay, MaxRetryDelay, failures - 1);
                 _failed[key] = (failures, now + delay);
                 retryIn = Min(retryIn, delay);
                 LogFailed(logger, kind.Kind, key.ToString(), failures, delay, e);

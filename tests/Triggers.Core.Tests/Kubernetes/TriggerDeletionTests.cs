@@ -66,6 +66,31 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Failed_Clean_Up_Keeps_The_Finalizer_And_Is_Retried()
+    {
+        var function = SourceHarness.NewFunction("shop", "audit");
+        function.Metadata.Annotations = new Dictionary<string, string> { [Function.EndpointAnnotation] = "http://127.0.0.1:1/" };
+        _server.Apply(FakeResourceType.Functions, function);
+        _server.Apply(FakeResourceType.NatsTriggers, Trigger("stuck", KubelessFinalizers.NatsTrigger));
+        var kubeconfig = _server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"));
+        await using var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={kubeconfig}");
+        await app.StartAsync();
+        var set = app.Services.GetRequiredService<TestSubscriptionSet>();
+        await Eventually.WaitUntilAsync(() => set.Running.Count == 1, "the trigger runs");
+        set.FailCleanUp["shop/stuck/audit"] = true;
+
+        using var client = _server.CreateClient();
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", "shop", "natstriggers", "stuck");
+        await Eventually.WaitUntilAsync(() => set.Journal.Count(j => j == "cleanup-failed shop/stuck/audit") >= 2, "the clean-up is retried");
+        Assert.Empty(set.Running);
+        Assert.Equal($"""["{KubelessFinalizers.NatsTrigger}"]""", Finalizers("stuck"));
+
+        set.FailCleanUp.Clear();
+        await Eventually.WaitUntilAsync(() => _server.Get(FakeResourceType.NatsTriggers, "shop", "stuck") is null, "once the clean-up succeeds the trigger goes");
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task Finalizer_Patch_Never_Removes_A_Finalizer_That_Moved_Into_Its_Place()
     {
         _server.Apply(FakeResourceType.NatsTriggers, Trigger("moving", "example.com/first", KubelessFinalizers.NatsTrigger, Keep));
