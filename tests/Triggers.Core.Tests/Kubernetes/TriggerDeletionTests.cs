@@ -1,4 +1,5 @@
 using k8s;
+using Microsoft.AspNetCore.Builder;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,18 +29,8 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
     [Fact]
     public async Task Deleted_Trigger_Is_Stopped_Cleaned_Up_And_Only_Its_Kubeless_Finalizer_Removed()
     {
-        var function = SourceHarness.NewFunction("shop", "audit");
-        function.Metadata.Annotations = new Dictionary<string, string> { [Function.EndpointAnnotation] = "http://127.0.0.1:1/" };
-        _server.Apply(FakeResourceType.Functions, function);
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("shared", KubelessFinalizers.NatsTrigger, Keep));
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("ours", KubelessFinalizers.NatsTrigger));
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("stays", KubelessFinalizers.NatsTrigger));
-        var kubeconfig = _server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"));
-
-        await using var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={kubeconfig}");
-        await app.StartAsync();
+        await using var app = await StartWorkerAsync(Trigger("shared", KubelessFinalizers.NatsTrigger, Keep), Trigger("ours", KubelessFinalizers.NatsTrigger), Trigger("stays", KubelessFinalizers.NatsTrigger));
         var set = app.Services.GetRequiredService<TestSubscriptionSet>();
-        await Eventually.WaitUntilAsync(() => set.Running.Count == 3, "the three triggers run");
 
         using var client = _server.CreateClient();
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", "shop", "natstriggers", "shared");
@@ -68,15 +59,8 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
     [Fact]
     public async Task Failed_Clean_Up_Keeps_The_Finalizer_And_Is_Retried()
     {
-        var function = SourceHarness.NewFunction("shop", "audit");
-        function.Metadata.Annotations = new Dictionary<string, string> { [Function.EndpointAnnotation] = "http://127.0.0.1:1/" };
-        _server.Apply(FakeResourceType.Functions, function);
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("stuck", KubelessFinalizers.NatsTrigger));
-        var kubeconfig = _server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"));
-        await using var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={kubeconfig}");
-        await app.StartAsync();
+        await using var app = await StartWorkerAsync(Trigger("stuck", KubelessFinalizers.NatsTrigger));
         var set = app.Services.GetRequiredService<TestSubscriptionSet>();
-        await Eventually.WaitUntilAsync(() => set.Running.Count == 1, "the trigger runs");
         set.FailCleanUp["shop/stuck/audit"] = true;
 
         using var client = _server.CreateClient();
@@ -121,6 +105,24 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
         await finalizer.ReleaseAsync(ResourceKind.NatsTrigger, old, CancellationToken.None);
 
         Assert.Equal($"""["{KubelessFinalizers.NatsTrigger}"]""", Finalizers("reborn"));
+    }
+
+    /// <summary>The test worker in Kubernetes mode, once every trigger (all selecting function "audit") runs.</summary>
+    private async Task<WebApplication> StartWorkerAsync(params NatsTrigger[] triggers)
+    {
+        var function = SourceHarness.NewFunction("shop", "audit");
+        function.Metadata.Annotations = new Dictionary<string, string> { [Function.EndpointAnnotation] = "http://127.0.0.1:1/" };
+        _server.Apply(FakeResourceType.Functions, function);
+        foreach (var trigger in triggers)
+        {
+            _server.Apply(FakeResourceType.NatsTriggers, trigger);
+        }
+
+        var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={_server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"))}");
+        await app.StartAsync();
+        var set = app.Services.GetRequiredService<TestSubscriptionSet>();
+        await Eventually.WaitUntilAsync(() => set.Running.Count == triggers.Length, $"the {triggers.Length} trigger(s) run");
+        return app;
     }
 
     private NatsTrigger Read(string name) =>
