@@ -65,6 +65,29 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
     }
 
     [Fact]
+    public async Task In_Flight_Delivery_Finishes_Before_The_Finalizer_Goes()
+    {
+        var ns = TestWorker.Unique("inflight");
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromSeconds(3));
+        ApplyFunction(ns, "slow-fn", function.Url);
+        ApplyTrigger(ns, "slow", $"{ns}.slow", "slow-fn", null, KubelessFinalizers.NatsTrigger, Keep);
+
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")));
+        await worker.WaitForSubscriptionsAsync(ns + "/", 1);
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await client.PublishAsync($"{ns}.slow", Encoding.UTF8.GetBytes("in-flight"));
+        await Eventually.WaitUntilAsync(() => function.Count == 1, "the POST is in flight");
+
+        using var kube = _api.CreateClient();
+        await kube.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", ns, "natstriggers", "slow");
+
+        // The finalizer goes only after the drain: by then the function has answered the in-flight POST.
+        await Eventually.WaitUntilAsync(() => Finalizers(ns, "slow") == $"""["{Keep}"]""", "the Kubeless finalizer goes");
+        Assert.Equal(1, function.Succeeded);
+    }
+
+    [Fact]
     public async Task JetStream_Consumer_Of_A_Deleted_Trigger_Is_Deleted_From_The_Server()
     {
         var ns = TestWorker.Unique("jsdel");
