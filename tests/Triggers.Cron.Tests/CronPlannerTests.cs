@@ -212,11 +212,11 @@ public sealed class CronPlannerTests
         var plans = Planner.Plan(triggers[0], snapshot).Subscriptions;
         var tick = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
 
-        var id = CronScheduler.TickId(plans[0], tick);
+        var id = CronEvent.TickId(plans[0], tick);
 
-        Assert.Equal(id, CronScheduler.TickId(plans[0], tick));
-        Assert.NotEqual(id, CronScheduler.TickId(plans[0], tick.AddMinutes(1)));
-        Assert.NotEqual(id, CronScheduler.TickId(plans[1], tick));
+        Assert.Equal(id, CronEvent.TickId(plans[0], tick));
+        Assert.NotEqual(id, CronEvent.TickId(plans[0], tick.AddMinutes(1)));
+        Assert.NotEqual(id, CronEvent.TickId(plans[1], tick));
         Assert.Equal('8', id[14]);
     }
 
@@ -240,6 +240,6 @@ public sealed class CronPlannerTests
         var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{key}@{tick.UtcTicks}"));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        Assert.Equal(new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString(), CronScheduler.TickId(plan, tick));
+        Assert.Equal(new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString(), CronEvent.TickId(plan, tick));
     }
 }

@@ -10,12 +10,31 @@ namespace Triggers.Core.Reconcile;
 /// <summary>Readiness of the control path: first full sync done and every valid trigger running.</summary>
 public sealed class ReconcilerState
 {
+    private readonly SemaphoreSlim _fullPass = new(0);
     private volatile bool _ready;
     private volatile string _detail = "waiting for the first full sync of resources";
+    private int _fullPassRequested;
 
     public bool IsReady => _ready;
 
     public string Detail => _detail;
+
+    /// <summary>
+    /// Asks the reconciler for a pass that starts every wanted subscription again, as if none ran
+    /// (a set that stopped its work on its own, e.g. on lost leadership, gets it all back this way,
+    /// and a start that fails then is reported on its trigger's condition).
+    /// </summary>
+    public void RequestFullPass()
+    {
+        if (Interlocked.Exchange(ref _fullPassRequested, 1) == 0)
+        {
+            _fullPass.Release();
+        }
+    }
+
+    internal bool TakeFullPassRequest() => Interlocked.Exchange(ref _fullPassRequested, 0) == 1;
+
+    internal Task WaitForFullPassRequestAsync(CancellationToken cancellationToken) => _fullPass.WaitAsync(cancellationToken);
 
     internal void Set(bool ready, string detail)
     {
@@ -55,6 +74,11 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                 var snapshot = cache.Snapshot();
                 seen = snapshot.Version;
                 TimeSpan? retryIn = null;
+                if (snapshot.IsSynced && state.TakeFullPassRequest())
+                {
+                    _running.Clear();
+                }
+
                 if (snapshot.IsSynced)
                 {
                     try
@@ -68,15 +92,14 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                     }
                 }
 
-                var changed = cache.WaitForChangeAsync(seen, stoppingToken);
-                if (retryIn is { } delay)
-                {
-                    await Task.WhenAny(changed, Task.Delay(delay, time, stoppingToken)).ConfigureAwait(false);
-                }
-                else
-                {
-                    await changed.ConfigureAwait(false);
-                }
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var changed = cache.WaitForChangeAsync(seen, waiting.Token);
+                var fullPass = state.WaitForFullPassRequestAsync(waiting.Token);
+                var delay = retryIn is { } d ? Task.Delay(d, time, waiting.Token) : Task.Delay(Timeout.Infinite, waiting.Token);
+                await Task.WhenAny(changed, fullPass, delay).ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
+                await waiting.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(changed, fullPass, delay).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
