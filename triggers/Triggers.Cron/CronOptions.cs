@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Triggers.Cron;
 
 /// <summary>Settings of the cron worker (<c>Cron</c> section): leader election on a <c>coordination.k8s.io/v1</c> Lease, status writes, the run endpoint.</summary>
@@ -45,26 +43,4 @@ public sealed class CronOptions
     /// Kubernetes CronJob. Still accepted so existing configurations keep starting.
     /// </summary>
     public int MaxMissedTicks { get; set; } = 1;
-}
-
-/// <summary>Checks <see cref="CronOptions"/> at start; every message names the key.</summary>
-public sealed class CronOptionsValidator : IValidateOptions<CronOptions>
-{
-    public ValidateOptionsResult Validate(string? name, CronOptions options)
-    {
-        var errors = new List<string>();
-        // The lease keys (Cron:LeaseName, Cron:LeaseDuration, ...) are checked by Core's leader election
-        // validator under the Cron section, when leader election is on.
-        if (options.StatusWriteTimeout <= TimeSpan.Zero || options.StatusWriteTimeout > TimeSpan.FromMinutes(5))
-        {
-            errors.Add($"Cron:StatusWriteTimeout must be positive and at most 00:05:00 (got {options.StatusWriteTimeout}).");
-        }
-
-        if (options.EnableRunEndpoint && string.IsNullOrWhiteSpace(options.RunEndpointToken))
-        {
-            errors.Add("Cron:RunEndpointToken must be set when Cron:EnableRunEndpoint is true (the run endpoint requires it as a bearer token).");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
 }

@@ -1,16 +1,5 @@
 namespace Triggers.Cron.Internal;
 
-/// <summary>What a schedule does after time passed without a leader: at most one late fire, the rest missed.</summary>
-internal readonly record struct CatchUpDecision(DateTimeOffset? Fire, int Missed);
-
-/// <summary>What a tick does while the previous call of its schedule may still run.</summary>
-internal enum RunDecision
-{
-    Start,
-    Skip,
-    Replace,
-}
-
 /// <summary>
 /// The scheduling decisions of the cron worker, as pure functions of the schedule, the spec and the
 /// times involved: no clock, no I/O. Everything that fires asks these.

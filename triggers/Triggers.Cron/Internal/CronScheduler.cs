@@ -4,14 +4,6 @@ using Triggers.Core.Resources;
 
 namespace Triggers.Cron.Internal;
 
-/// <summary>How a run-now request ended.</summary>
-internal enum RunNowOutcome
-{
-    Fired,
-    NotFound,
-    Refused,
-}
-
 /// <summary>
 /// The cron worker's subscription set, driven by the reconciler like the NATS and Kafka sets. It
 /// always knows every wanted schedule; only while this replica leads does it hold them in Quartz.
