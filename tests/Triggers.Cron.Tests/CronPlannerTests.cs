@@ -115,6 +115,8 @@ public sealed class CronPlannerTests
     [InlineData("functionSelector: {matchExpressions: [{key: app, operator: Near}]}", "InvalidSelector", "spec.functionSelector")]
     [InlineData("function-name: a\n  delivery: {maxAttempts: 0}", "InvalidDelivery", "spec.delivery.maxAttempts")]
     [InlineData("function-name: a\n  startingDeadlineSeconds: -5", "InvalidSpec", "spec.startingDeadlineSeconds")]
+    [InlineData("function-name: a\n  startingDeadlineSeconds: 100000000000", "InvalidSpec", "spec.startingDeadlineSeconds")]
+    [InlineData("function-name: a\n  startingDeadlineSeconds: 604801", "InvalidSpec", "spec.startingDeadlineSeconds")]
     [InlineData("function-name: a\n  concurrencyPolicy: forbid", "InvalidSpec", "must be Allow, Forbid or Replace")]
     [InlineData("function-name: a\n  concurrencyPolicy: \"1\"", "InvalidSpec", "must be Allow, Forbid or Replace")]
     [InlineData("function-name: missing", "FunctionNotFound", "Function default/missing (spec.function-name) does not exist")]
