@@ -16,14 +16,7 @@ public sealed partial class HighAvailabilityTests(ITestOutputHelper output)
     public async Task Three_Replicas_Fire_Each_Tick_At_Most_Once_Across_A_Killed_Leader_With_One_Late_Fire_And_The_Rest_Counted()
     {
         await using var cluster = await LeaseCluster.StartAsync();
-        cluster.Apply("every-2s", EveryTwoSeconds());
-        for (var i = 0; i < 3; i++)
-        {
-            await cluster.StartReplicaAsync();
-        }
-
-        await cluster.Function.WaitForRequestsAsync(2);
-        var leader = await cluster.WaitForOneLeaderAsync();
+        var leader = await StartThreeFiringEveryTwoSecondsAsync(cluster);
 
         // Kill between ticks, the moment a tick was delivered: a kill inside a tick's own few
         // milliseconds (status written, POST not yet sent) is the one window where a tick can be lost.
@@ -54,14 +47,7 @@ public sealed partial class HighAvailabilityTests(ITestOutputHelper output)
     public async Task Three_Replicas_Hand_Over_On_A_Graceful_Stop_Of_The_Leader_Without_A_Gap_Over_Two_Periods()
     {
         await using var cluster = await LeaseCluster.StartAsync();
-        cluster.Apply("every-2s", EveryTwoSeconds());
-        for (var i = 0; i < 3; i++)
-        {
-            await cluster.StartReplicaAsync();
-        }
-
-        await cluster.Function.WaitForRequestsAsync(2);
-        var leader = await cluster.WaitForOneLeaderAsync();
+        var leader = await StartThreeFiringEveryTwoSecondsAsync(cluster);
 
         // SIGTERM: the host's graceful stop, as in a rolling update.
         var identity = $"replica-{cluster.Replicas.IndexOf(leader)}";
@@ -90,10 +76,20 @@ public sealed partial class HighAvailabilityTests(ITestOutputHelper output)
         }
     }
 
-    private static CronJobTriggerSpec EveryTwoSeconds() =>
+    /// <summary>Three replicas, a trigger every two seconds that has fired twice; returns the leader.</summary>
+    private static async Task<CronWorker> StartThreeFiringEveryTwoSecondsAsync(LeaseCluster cluster)
+    {
         // Allow: under Forbid a tick that comes due while a catch-up call still runs is skipped (and
         // counted), which is Forbid doing its job, not a failover loss; these tests are about the failover.
-        new() { FunctionName = "ticker", Schedule = "*/2 * * * * *", StartingDeadlineSeconds = 60, ConcurrencyPolicy = "Allow" };
+        cluster.Apply("every-2s", new CronJobTriggerSpec { FunctionName = "ticker", Schedule = "*/2 * * * * *", StartingDeadlineSeconds = 60, ConcurrencyPolicy = "Allow" });
+        for (var i = 0; i < 3; i++)
+        {
+            await cluster.StartReplicaAsync();
+        }
+
+        await cluster.Function.WaitForRequestsAsync(2);
+        return await cluster.WaitForOneLeaderAsync();
+    }
 
     private static async Task<int> MissesAsync(CronWorker worker)
     {

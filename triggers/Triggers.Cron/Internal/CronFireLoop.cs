@@ -65,6 +65,12 @@ internal sealed class CronFireLoop(
         return await firer.FireAsync(job, plan, scheduled, kind, runNow, recorded.Token, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Waits until the fires under way have written their tick into the status (each waits at most
+    /// <c>Cron:StatusWriteTimeout</c> for that), so a leader stepping down lets go only after what it recorded landed.
+    /// </summary>
+    public Task SettleAsync() => firer.SettleAsync(options.Value.StatusWriteTimeout + TimeSpan.FromSeconds(1));
+
     /// <summary>Starts fires decided under the scheduler's lock, without holding the reconciler up while they run.</summary>
     public void Start(IEnumerable<Func<CancellationToken, Task>> fires)
     {

@@ -14,7 +14,6 @@ namespace Triggers.Cron.Internal;
 internal sealed class CronScheduler(
     QuartzTicker ticker,
     CronFireLoop fires,
-    CronFirer firer,
     CronStateStore state,
     CronStatusPublisher status,
     CronMetrics metrics,
@@ -176,7 +175,7 @@ internal sealed class CronScheduler(
             _lock.Release();
         }
 
-        await firer.SettleAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await fires.SettleAsync().ConfigureAwait(false);
     }
 
     public void Dispose() => _lock.Dispose();
