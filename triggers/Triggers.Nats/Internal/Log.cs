@@ -60,4 +60,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3026, Level = LogLevel.Error, Message = "Subscription {Key} ended without being stopped (closed by the server or the client); it restarts when its trigger or function changes")]
     public static partial void SubscriptionEnded(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 3090, Level = LogLevel.Information, Message = "Subscription {Key}: its trigger was deleted, so its JetStream consumer {Stream}/{Consumer} was deleted")]
+    public static partial void ConsumerDeleted(ILogger logger, string key, string stream, string consumer);
 }
