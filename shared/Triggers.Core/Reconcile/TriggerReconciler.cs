@@ -63,6 +63,9 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, TPlan> _running = new(StringComparer.Ordinal);
+
+    // Set by ReconcilerState.RequestFullPass: the next pass upserts every wanted subscription, running or not.
+    private bool _fullPass;
     private readonly Dictionary<string, (int Failures, DateTimeOffset NotBefore, string Error)> _failed = new(StringComparer.Ordinal);
     private readonly DeletedTriggers<TPlan> _deleted = new(planner.Kind, subscriptions, finalizer, time, logger);
 
@@ -76,16 +79,13 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                 var snapshot = cache.Snapshot();
                 seen = snapshot.Version;
                 TimeSpan? retryIn = null;
-                if (snapshot.IsSynced && state.TakeFullPassRequest())
-                {
-                    _running.Clear();
-                }
-
+                _fullPass |= snapshot.IsSynced && state.TakeFullPassRequest();
                 if (snapshot.IsSynced)
                 {
                     try
                     {
                         retryIn = await ReconcileAsync(snapshot, stoppingToken).ConfigureAwait(false);
+                        _fullPass = false;
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -188,7 +188,8 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
         var toStart = new List<TPlan>();
         foreach (var (key, plan) in desired)
         {
-            if (_running.TryGetValue(key, out var current) && current.Revision == plan.Revision && !_failed.ContainsKey(key))
+            var running = _running.TryGetValue(key, out var current);
+            if (running && !_fullPass && current!.Revision == plan.Revision && !_failed.ContainsKey(key))
             {
                 continue;
             }
