@@ -58,9 +58,10 @@ internal sealed class LeaseCluster : IAsyncDisposable
     public static DateTimeOffset Scheduled(RecordedRequest request) =>
         DateTimeOffset.Parse(request.Header(CronHeaders.ScheduledTime)!, CultureInfo.InvariantCulture);
 
-    public void Apply(string name, CronJobTriggerSpec spec) => Server.Apply(FakeResourceType.CronJobTriggers, new CronJobTrigger
+    /// <summary>Applies a CronJobTrigger carrying the Kubeless finalizer, plus <paramref name="otherFinalizers"/>.</summary>
+    public void Apply(string name, CronJobTriggerSpec spec, params string[] otherFinalizers) => Server.Apply(FakeResourceType.CronJobTriggers, new CronJobTrigger
     {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Finalizers = ["kubeless.io/cronjobtrigger"] },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Finalizers = [KubelessFinalizers.CronJobTrigger, .. otherFinalizers] },
         Spec = spec,
     });
 
