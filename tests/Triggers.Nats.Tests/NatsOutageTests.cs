@@ -120,6 +120,9 @@ public sealed class NatsOutageTests
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         var js = new NatsJSContext(client);
         await js.CreateStreamAsync(new StreamConfig("JOBS", ["jobs.>"]));
+
+        // The dead letter of a JetStream trigger must be acknowledged by a stream before the source message is settled.
+        await js.CreateStreamAsync(new StreamConfig("JOBS_DEAD", ["jobs-dead"]));
         await using var dead = await client.SubscribeCoreAsync<byte[]>("jobs-dead");
         await client.PingAsync();
 
