@@ -104,7 +104,9 @@ internal static class YamlGuard
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var at = e is YamlException y && !y.Start.Equals(Mark.Empty) ? y.Start : last;
-            var message = e is YamlException ? Innermost(e).Message : $"the document ends where the YAML is still incomplete ({e.Message})";
+            // YamlDotNet reports some truncated input (a flow mapping still open at the end) with an
+            // InvalidOperationException that names nothing; say what it means instead.
+            var message = e is YamlException ? Innermost(e).Message : "the YAML is incomplete where the document ends (an unclosed {, [ or quote?)";
             return At(at, firstLine, message);
         }
     }
