@@ -56,12 +56,7 @@ public sealed class DurableDeliveryTests
         await Eventually.WaitUntilAsync(() => function.Succeeded == Count, $"all {Count} messages delivered after the outage (got {function.Succeeded})", TimeSpan.FromSeconds(60));
         Assert.Equal(Count, function.Requests.Select(r => r.BodyText).Distinct().Count());
 
-        var consumer = await js.GetConsumerAsync("OUTAGE", "default_tr_fn");
-        await Eventually.WaitUntilAsync(async () =>
-        {
-            await consumer.RefreshAsync();
-            return consumer.Info.NumPending == 0 && consumer.Info.NumAckPending == 0;
-        }, "the consumer acknowledged everything");
+        await JetStreamWait.UntilSettledAsync(js, "OUTAGE", "default_tr_fn", "the consumer acknowledged everything");
     }
 
     [Fact]
@@ -90,11 +85,7 @@ public sealed class DurableDeliveryTests
 
         // Once a stream captures the dead-letter subject, the next round writes the dead letter and settles the source.
         await js.CreateStreamAsync(new StreamConfig("WORK_DEAD", ["work-dead"]));
-        await Eventually.WaitUntilAsync(async () =>
-        {
-            await consumer.RefreshAsync();
-            return consumer.Info.NumPending == 0 && consumer.Info.NumAckPending == 0;
-        }, "the message was settled once its dead letter was acknowledged");
+        await JetStreamWait.UntilSettledAsync(js, "WORK", "default_tr_fn", "the message was settled once its dead letter was acknowledged");
         var dead = await js.GetStreamAsync("WORK_DEAD");
         Assert.Equal(1, (int)dead.Info.State.Messages);
         var reader = await js.CreateOrderedConsumerAsync("WORK_DEAD");

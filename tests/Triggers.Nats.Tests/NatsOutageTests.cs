@@ -105,12 +105,7 @@ public sealed class NatsOutageTests
             TimeSpan.FromSeconds(60));
 
         // And JetStream agrees: the consumer has nothing left pending or unacknowledged.
-        var consumer = await js.GetConsumerAsync("ORDERS", "default_tr_fn");
-        await Eventually.WaitUntilAsync(async () =>
-        {
-            await consumer.RefreshAsync();
-            return consumer.Info.NumPending == 0 && consumer.Info.NumAckPending == 0;
-        }, "the durable consumer acknowledged everything");
+        await JetStreamWait.UntilSettledAsync(js, "ORDERS", "default_tr_fn", "the durable consumer acknowledged everything");
     }
 
     [Fact]
@@ -148,11 +143,6 @@ public sealed class NatsOutageTests
         Assert.Equal("jobs.run", letter.Headers[NatsHeaderNames.OriginalSubject].ToString());
         Assert.Equal(3, function.Requests.Count(r => r.BodyText == "doomed"));
 
-        var consumer = await js.GetConsumerAsync("JOBS", "runner_fn");
-        await Eventually.WaitUntilAsync(async () =>
-        {
-            await consumer.RefreshAsync();
-            return consumer.Info.NumPending == 0 && consumer.Info.NumAckPending == 0;
-        }, "the dead-lettered message was terminated, not left for redelivery");
+        await JetStreamWait.UntilSettledAsync(js, "JOBS", "runner_fn", "the dead-lettered message was terminated, not left for redelivery");
     }
 }
