@@ -167,7 +167,7 @@ public sealed class CronPlannerTests
         var plan = Planner.Plan(Assert.Single(triggers), snapshot);
 
         Assert.False(plan.Condition.Ready);
-        Assert.Equal("InvalidEndpoint", plan.Condition.Reason);
+        Assert.Equal("InvalidFunctionEndpoint", plan.Condition.Reason);
         Assert.Contains("triggers/endpoint", plan.Condition.Message, StringComparison.Ordinal);
     }
 

@@ -218,7 +218,7 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
             else
             {
                 var failures = (_failed.TryGetValue(key, out var f) ? f.Failures : 0) + 1;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures - 1, 10))));
+                var delay = Dispatch.Backoff.Next(TimeSpan.FromMilliseconds(500), MaxRetryDelay, failures - 1);
                 _failed[key] = (failures, now + delay, e.Message);
                 _running[key] = plan;
                 retryIn = Min(retryIn, delay);

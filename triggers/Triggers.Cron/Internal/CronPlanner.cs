@@ -27,17 +27,17 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
 
         if (!TryConcurrency(spec.ConcurrencyPolicy, out var concurrency))
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidSpec", $"spec.concurrencyPolicy \"{spec.ConcurrencyPolicy}\" must be Allow, Forbid or Replace");
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidSpec, $"spec.concurrencyPolicy \"{spec.ConcurrencyPolicy}\" must be Allow, Forbid or Replace");
         }
 
         if (spec.StartingDeadlineSeconds is < 0 or > MaxStartingDeadlineSeconds)
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidSpec", $"spec.startingDeadlineSeconds must be between 0 and {MaxStartingDeadlineSeconds} (7 days) (got {spec.StartingDeadlineSeconds})");
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidSpec, $"spec.startingDeadlineSeconds must be between 0 and {MaxStartingDeadlineSeconds} (7 days) (got {spec.StartingDeadlineSeconds})");
         }
 
         if (!deliveryResolver.TryResolve(spec.Delivery, out var policy, out error))
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidDelivery", error!);
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidDelivery, error!);
         }
 
         var hasName = !string.IsNullOrWhiteSpace(spec.FunctionName);
@@ -45,7 +45,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
         string target;
         if (hasName && spec.FunctionSelector is not null)
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidSpec", "set either spec.function-name or spec.functionSelector, not both");
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidSpec, "set either spec.function-name or spec.functionSelector, not both");
         }
 
         if (hasName)
@@ -68,7 +68,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
             functions = resolver.Resolve(snapshot, trigger.Namespace, selector);
             if (functions.Endpoints.Count == 0 && functions.Problems.Count == 0)
             {
-                return TriggerPlan<CronPlan>.Invalid("NoMatchingFunctions", $"no Function in namespace {trigger.Namespace} matches spec.functionSelector");
+                return TriggerPlan<CronPlan>.Invalid(ConditionReasons.NoMatchingFunctions, $"no Function in namespace {trigger.Namespace} matches spec.functionSelector");
             }
         }
         else
@@ -78,7 +78,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
 
         if (functions.Endpoints.Count == 0)
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidEndpoint", string.Join("; ", functions.Problems));
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidFunctionEndpoint, string.Join("; ", functions.Problems));
         }
 
         var hasPayload = spec.Payload is { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) };
