@@ -34,10 +34,11 @@ public sealed class LeaderFailureTests
     }
 
     [Fact]
-    public async Task An_Out_Of_Range_Starting_Deadline_Fails_Its_Own_Trigger_While_The_Good_One_Fires_On()
+    public async Task An_Out_Of_Range_Starting_Deadline_Or_Timeout_Fails_Its_Own_Trigger_While_The_Good_One_Fires_On()
     {
         await using var cluster = await LeaseCluster.StartAsync();
         cluster.Apply("bad", new CronJobTriggerSpec { FunctionName = "ticker", Schedule = "* * * * * *", StartingDeadlineSeconds = 100_000_000_000 });
+        cluster.Apply("slow", new CronJobTriggerSpec { FunctionName = "ticker", Schedule = "* * * * * *", Delivery = new DeliverySpec { Timeout = "100000h" } });
         cluster.Apply("good", new CronJobTriggerSpec { FunctionName = "ticker", Schedule = "* * * * * *", StartingDeadlineSeconds = 60 });
         var replica = await cluster.StartReplicaAsync();
 
@@ -48,7 +49,9 @@ public sealed class LeaderFailureTests
         Assert.Equal("InvalidSpec", (string?)condition["reason"]);
         Assert.Contains("spec.startingDeadlineSeconds", (string?)condition["message"], StringComparison.Ordinal);
         Assert.Equal("True", (string?)Ready(cluster, "good")!["status"]);
-        Assert.DoesNotContain(cluster.Function.Requests, r => r.Header("event-topic") == "bad");
+        await Eventually.WaitUntilAsync(() => Ready(cluster, "slow") is { } c && (string?)c["status"] == "False", "the trigger with a 100000h timeout is Ready=False");
+        Assert.Contains("spec.delivery.timeout", (string?)Ready(cluster, "slow")!["message"], StringComparison.Ordinal);
+        Assert.DoesNotContain(cluster.Function.Requests, r => r.Header("event-topic") is "bad" or "slow");
         Assert.True(LeaseCluster.Leads(replica));
 
         // The leader goes on: a trigger added now is scheduled too.
