@@ -69,13 +69,16 @@ public sealed class DeliveryOptions
 
     public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Largest response body kept in a dispatch result (the rest is dropped).</summary>
+    /// <summary>Largest reply body kept (default 1 MiB); a longer one is cut and flagged <c>Triggers-Reply-Truncated: true</c>.</summary>
     public int MaxResponseBodyBytes { get; set; } = 1024 * 1024;
 }
 
 /// <summary>Checks <see cref="TriggersOptions"/> at start; every message names the configuration key.</summary>
 public sealed class TriggersOptionsValidator : IValidateOptions<TriggersOptions>
 {
+    /// <summary>Largest <c>Triggers:Delivery:MaxResponseBodyBytes</c>: 64 MiB.</summary>
+    public const int MaxResponseBodyLimit = 64 * 1024 * 1024;
+
     public ValidateOptionsResult Validate(string? name, TriggersOptions options)
     {
         var errors = new List<string>();
@@ -132,6 +135,28 @@ public sealed class TriggersOptionsValidator : IValidateOptions<TriggersOptions>
             errors.Add($"Triggers:Delivery:Timeout must be positive (got {d.Timeout}).");
         }
 
+        if (d.MaxAttempts > Dispatch.DeliveryPolicyResolver.MaxAttemptsLimit)
+        {
+            errors.Add($"Triggers:Delivery:MaxAttempts must be at most {Dispatch.DeliveryPolicyResolver.MaxAttemptsLimit} (got {d.MaxAttempts}).");
+        }
+
+        // Timers throw past ~49 days; every delivery duration is bounded well below that.
+        AtMost(errors, "InitialBackoff", d.InitialBackoff);
+        AtMost(errors, "MaxBackoff", d.MaxBackoff);
+        AtMost(errors, "Timeout", d.Timeout);
+        AtMost(errors, "MaxRetryAfter", d.MaxRetryAfter);
+        AtMost(errors, "BreakerSamplingDuration", d.BreakerSamplingDuration);
+        AtMost(errors, "BreakerBreakDuration", d.BreakerBreakDuration);
+        if (d.MaxRetryAfter < TimeSpan.Zero)
+        {
+            errors.Add($"Triggers:Delivery:MaxRetryAfter must not be negative (got {d.MaxRetryAfter}).");
+        }
+
+        if (d.MaxResponseBodyBytes is < 0 or > MaxResponseBodyLimit)
+        {
+            errors.Add($"Triggers:Delivery:MaxResponseBodyBytes must be between 0 and {MaxResponseBodyLimit} (got {d.MaxResponseBodyBytes}).");
+        }
+
         if (d.BreakerFailureRatio is <= 0 or > 1)
         {
             errors.Add($"Triggers:Delivery:BreakerFailureRatio must be in (0, 1] (got {d.BreakerFailureRatio}).");
@@ -148,5 +173,13 @@ public sealed class TriggersOptionsValidator : IValidateOptions<TriggersOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void AtMost(List<string> errors, string key, TimeSpan value)
+    {
+        if (value > Dispatch.DeliveryPolicyResolver.MaxDuration)
+        {
+            errors.Add($"Triggers:Delivery:{key} must be at most 01:00:00 (got {value}).");
+        }
     }
 }

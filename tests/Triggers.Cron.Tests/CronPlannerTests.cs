@@ -115,6 +115,8 @@ public sealed class CronPlannerTests
     [InlineData("functionSelector: {matchExpressions: [{key: app, operator: Near}]}", "InvalidSelector", "spec.functionSelector")]
     [InlineData("function-name: a\n  delivery: {maxAttempts: 0}", "InvalidDelivery", "spec.delivery.maxAttempts")]
     [InlineData("function-name: a\n  startingDeadlineSeconds: -5", "InvalidSpec", "spec.startingDeadlineSeconds")]
+    [InlineData("function-name: a\n  startingDeadlineSeconds: 100000000000", "InvalidSpec", "spec.startingDeadlineSeconds")]
+    [InlineData("function-name: a\n  startingDeadlineSeconds: 604801", "InvalidSpec", "spec.startingDeadlineSeconds")]
     [InlineData("function-name: a\n  concurrencyPolicy: forbid", "InvalidSpec", "must be Allow, Forbid or Replace")]
     [InlineData("function-name: a\n  concurrencyPolicy: \"1\"", "InvalidSpec", "must be Allow, Forbid or Replace")]
     [InlineData("function-name: missing", "FunctionNotFound", "Function default/missing (spec.function-name) does not exist")]
@@ -165,7 +167,7 @@ public sealed class CronPlannerTests
         var plan = Planner.Plan(Assert.Single(triggers), snapshot);
 
         Assert.False(plan.Condition.Ready);
-        Assert.Equal("InvalidEndpoint", plan.Condition.Reason);
+        Assert.Equal("InvalidFunctionEndpoint", plan.Condition.Reason);
         Assert.Contains("triggers/endpoint", plan.Condition.Message, StringComparison.Ordinal);
     }
 
@@ -212,11 +214,11 @@ public sealed class CronPlannerTests
         var plans = Planner.Plan(triggers[0], snapshot).Subscriptions;
         var tick = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
 
-        var id = CronScheduler.TickId(plans[0], tick);
+        var id = CronEvent.TickId(plans[0], tick);
 
-        Assert.Equal(id, CronScheduler.TickId(plans[0], tick));
-        Assert.NotEqual(id, CronScheduler.TickId(plans[0], tick.AddMinutes(1)));
-        Assert.NotEqual(id, CronScheduler.TickId(plans[1], tick));
+        Assert.Equal(id, CronEvent.TickId(plans[0], tick));
+        Assert.NotEqual(id, CronEvent.TickId(plans[0], tick.AddMinutes(1)));
+        Assert.NotEqual(id, CronEvent.TickId(plans[1], tick));
         Assert.Equal('8', id[14]);
     }
 
@@ -240,6 +242,6 @@ public sealed class CronPlannerTests
         var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{key}@{tick.UtcTicks}"));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        Assert.Equal(new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString(), CronScheduler.TickId(plan, tick));
+        Assert.Equal(new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString(), CronEvent.TickId(plan, tick));
     }
 }

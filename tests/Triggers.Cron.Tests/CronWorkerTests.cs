@@ -66,7 +66,7 @@ public sealed class CronWorkerTests
         var request = function.Requests[0];
         Assert.Equal("POST", request.Method);
         Assert.Equal("cronjobtriggers.kubeless.io", request.Header("event-namespace"));
-        Assert.Equal("1", request.Header(CronScheduler.RunNowHeader));
+        Assert.Equal("1", request.Header(CronHeaders.RunNow));
         Assert.Empty(request.Body);
         Assert.NotNull(request.Header("event-id"));
         Assert.Equal(200, await worker.GetReadyStatusAsync());
@@ -83,7 +83,7 @@ public sealed class CronWorkerTests
         await function.WaitForRequestsAsync(3);
 
         var requests = function.Requests.Take(3).ToList();
-        var scheduled = requests.Select(r => ParseTime(r.Header(CronScheduler.ScheduledTimeHeader))).ToList();
+        var scheduled = requests.Select(r => ParseTime(r.Header(CronHeaders.ScheduledTime))).ToList();
         Assert.All(scheduled, t => Assert.Equal(0, t.Millisecond));
         Assert.Equal(TimeSpan.FromSeconds(1), scheduled[1] - scheduled[0]);
         Assert.Equal(TimeSpan.FromSeconds(1), scheduled[2] - scheduled[1]);
@@ -94,7 +94,7 @@ public sealed class CronWorkerTests
         {
             // Fired at, not before, its second.
             Assert.True(ParseTime(requests[i].Header("event-time")) >= scheduled[i], $"event-time {requests[i].Header("event-time")} is not before the tick {scheduled[i]:O}");
-            Assert.Null(requests[i].Header(CronScheduler.LateHeader));
+            Assert.Null(requests[i].Header(CronHeaders.Late));
         }
     }
 
@@ -156,8 +156,8 @@ public sealed class CronWorkerTests
         await function.WaitForRequestsAsync(2);
 
         Assert.Equal(1, function.MaxConcurrent);
-        var first = ParseTime(function.Requests[0].Header(CronScheduler.ScheduledTimeHeader));
-        var second = ParseTime(function.Requests[1].Header(CronScheduler.ScheduledTimeHeader));
+        var first = ParseTime(function.Requests[0].Header(CronHeaders.ScheduledTime));
+        var second = ParseTime(function.Requests[1].Header(CronHeaders.ScheduledTime));
         Assert.True(second - first >= TimeSpan.FromSeconds(2), $"ticks during the slow call were skipped ({first:O} then {second:O})");
         var metrics = await worker.GetMetricsAsync();
         Assert.Contains("triggers_cron_skips", metrics, StringComparison.Ordinal);
@@ -276,7 +276,7 @@ public sealed class CronWorkerTests
         worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "c"));
         await function.WaitForRequestsAsync(2);
 
-        Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronScheduler.RunNowHeader)));
+        Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronHeaders.RunNow)));
         Assert.Equal(2, function.Requests.Select(r => r.Header("event-id")).Distinct().Count());
     }
 
@@ -297,101 +297,7 @@ public sealed class CronWorkerTests
         worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "b"));
         await function.WaitForRequestsAsync(1);
 
-        Assert.Equal("b", function.Requests[0].Header(CronScheduler.RunNowHeader));
-    }
-
-    [Fact]
-    public async Task Restart_Fires_Every_Missed_Tick_Within_The_Starting_Deadline_Once_Late()
-    {
-        await using var function = await RecordingFunctionServer.StartAsync();
-        var (folder, statePath) = CronWorker.NewFolders();
-        var now = DateTimeOffset.UtcNow;
-        var lastMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
-        var lastFired = lastMinute.AddMinutes(-3);
-        Directory.CreateDirectory(Path.GetDirectoryName(statePath)!);
-        await File.WriteAllTextAsync(statePath, $$"""{ "default/catch-up": { "LastScheduleTime": "{{lastFired:O}}" } }""");
-        File.WriteAllText(Path.Combine(folder, "function.yaml"), CronWorker.Function("target", function.Url));
-        File.WriteAllText(Path.Combine(folder, "trigger.yaml"), CronWorker.Trigger("catch-up", "target", "*/1 * * * *", "  startingDeadlineSeconds: 3600"));
-
-        await using var worker = await CronWorker.StartAsync(folder, statePath);
-        await function.WaitForRequestsAsync(3);
-
-        // The three minutes after the recorded tick each fire once, late, oldest first.
-        var late = function.Requests.Where(r => r.Header(CronScheduler.LateHeader) == "true").Take(3).ToList();
-        Assert.Equal(
-            [lastFired.AddMinutes(1), lastFired.AddMinutes(2), lastFired.AddMinutes(3)],
-            late.Select(r => ParseTime(r.Header(CronScheduler.ScheduledTimeHeader))));
-        var scheduled = function.Requests.Select(r => r.Header(CronScheduler.ScheduledTimeHeader)).ToList();
-        Assert.Equal(scheduled.Count, scheduled.Distinct().Count());
-        await Eventually.WaitUntilAsync(
-            () => File.ReadAllText(statePath).Contains(lastFired.AddMinutes(3).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture), StringComparison.Ordinal),
-            "the state file records the last tick fired");
-    }
-
-    [Fact]
-    public async Task A_Missed_Tick_Older_Than_The_Starting_Deadline_Is_Counted_Not_Fired()
-    {
-        await using var function = await RecordingFunctionServer.StartAsync();
-        var (folder, statePath) = CronWorker.NewFolders();
-        Directory.CreateDirectory(Path.GetDirectoryName(statePath)!);
-        var lastYear = DateTimeOffset.UtcNow.Year - 1;
-        await File.WriteAllTextAsync(statePath, $$"""{ "default/yearly": { "LastScheduleTime": "{{lastYear - 1}}-01-01T00:00:00Z" }, "default/yearly-no-deadline": { "LastScheduleTime": "{{lastYear - 1}}-01-01T00:00:00Z" } }""");
-        File.WriteAllText(Path.Combine(folder, "function.yaml"), CronWorker.Function("target", function.Url));
-        File.WriteAllText(Path.Combine(folder, "yearly.yaml"), CronWorker.Trigger("yearly", "target", "@yearly", "  startingDeadlineSeconds: 60"));
-        File.WriteAllText(Path.Combine(folder, "yearly-no-deadline.yaml"), CronWorker.Trigger("yearly-no-deadline", "target", "@yearly"));
-
-        await using var worker = await CronWorker.StartAsync(folder, statePath);
-
-        // Without a deadline only the latest missed tick (1 January) fires, once, late, as Kubernetes does; with a 60 s deadline it is only counted.
-        await function.WaitForRequestsAsync(1);
-        await worker.WaitForStateAsync("yearly", s => s.NextScheduleTime is not null, "scheduled");
-        var metrics = await worker.GetMetricsAsync();
-        Assert.Contains("triggers_cron_misses", metrics, StringComparison.Ordinal);
-        var request = Assert.Single(function.Requests);
-        Assert.Equal("yearly-no-deadline", request.Header("event-topic"));
-        Assert.Equal("true", request.Header(CronScheduler.LateHeader));
-        Assert.Equal($"{DateTimeOffset.UtcNow.Year}-01-01T00:00:00.000Z", request.Header(CronScheduler.ScheduledTimeHeader));
-    }
-
-    [Fact]
-    public async Task Run_Endpoint_Fires_A_Trigger_Once_Now_When_Enabled()
-    {
-        await using var function = await RecordingFunctionServer.StartAsync();
-        var (folder, statePath) = CronWorker.NewFolders();
-        File.WriteAllText(Path.Combine(folder, "function.yaml"), CronWorker.Function("target", function.Url));
-        File.WriteAllText(Path.Combine(folder, "trigger.yaml"), CronWorker.Trigger("on-demand", "target", "@yearly"));
-        await using var worker = await CronWorker.StartAsync(
-            new Dictionary<string, string?>
-            {
-                ["Triggers:Source"] = "Manifests",
-                ["Triggers:ManifestsPath"] = folder,
-                ["Triggers:StatePath"] = statePath,
-                ["Cron:EnableRunEndpoint"] = "true",
-            },
-            folder: folder,
-            statePath: statePath);
-        await worker.WaitForStateAsync("on-demand", s => s.NextScheduleTime is not null, "scheduled");
-        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
-
-        using var fired = await http.PostAsync(new Uri("cron/default/on-demand/run", UriKind.Relative), null);
-        using var unknown = await http.PostAsync(new Uri("cron/default/no-such-trigger/run", UriKind.Relative), null);
-        await function.WaitForRequestsAsync(1);
-
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, fired.StatusCode);
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
-        Assert.Equal("api", function.Requests[0].Header(CronScheduler.RunNowHeader));
-        Assert.Equal("on-demand", function.Requests[0].Header("event-topic"));
-    }
-
-    [Fact]
-    public async Task Run_Endpoint_Is_Not_Served_By_Default()
-    {
-        await using var worker = await CronWorker.StartAsync();
-        using var http = new HttpClient { BaseAddress = worker.BaseUrl };
-
-        using var response = await http.PostAsync(new Uri("cron/default/anything/run", UriKind.Relative), null);
-
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("b", function.Requests[0].Header(CronHeaders.RunNow));
     }
 
     private static void AssertCondition(JsonElement trigger, bool ready, string reason, string message)

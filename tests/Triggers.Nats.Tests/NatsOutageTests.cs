@@ -105,12 +105,7 @@ public sealed class NatsOutageTests
             TimeSpan.FromSeconds(60));
 
         // And JetStream agrees: the consumer has nothing left pending or unacknowledged.
-        var consumer = await js.GetConsumerAsync("ORDERS", "default_tr_fn");
-        await Eventually.WaitUntilAsync(async () =>
-        {
-            await consumer.RefreshAsync();
-            return consumer.Info.NumPending == 0 && consumer.Info.NumAckPending == 0;
-        }, "the durable consumer acknowledged everything");
+        await JetStreamWait.UntilSettledAsync(js, "ORDERS", "default_tr_fn", "the durable consumer acknowledged everything");
     }
 
     [Fact]
@@ -120,6 +115,9 @@ public sealed class NatsOutageTests
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         var js = new NatsJSContext(client);
         await js.CreateStreamAsync(new StreamConfig("JOBS", ["jobs.>"]));
+
+        // The dead letter of a JetStream trigger must be acknowledged by a stream before the source message is settled.
+        await js.CreateStreamAsync(new StreamConfig("JOBS_DEAD", ["jobs-dead"]));
         await using var dead = await client.SubscribeCoreAsync<byte[]>("jobs-dead");
         await client.PingAsync();
 
@@ -145,11 +143,6 @@ public sealed class NatsOutageTests
         Assert.Equal("jobs.run", letter.Headers[NatsHeaderNames.OriginalSubject].ToString());
         Assert.Equal(3, function.Requests.Count(r => r.BodyText == "doomed"));
 
-        var consumer = await js.GetConsumerAsync("JOBS", "runner_fn");
-        await Eventually.WaitUntilAsync(async () =>
-        {
-            await consumer.RefreshAsync();
-            return consumer.Info.NumPending == 0 && consumer.Info.NumAckPending == 0;
-        }, "the dead-lettered message was terminated, not left for redelivery");
+        await JetStreamWait.UntilSettledAsync(js, "JOBS", "runner_fn", "the dead-lettered message was terminated, not left for redelivery");
     }
 }

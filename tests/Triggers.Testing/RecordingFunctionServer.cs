@@ -33,6 +33,12 @@ public sealed record FunctionReply(int Status = 200, string? Body = null, TimeSp
 
     public string ContentType { get; init; } = "text/plain; charset=utf-8";
 
+    /// <summary>
+    /// When set: the status and headers go out at once, then the body one byte per interval, never
+    /// ending, until the caller gives up (a function that hangs after its headers).
+    /// </summary>
+    public TimeSpan? Trickle { get; init; }
+
     public static FunctionReply Ok { get; } = new();
 }
 
@@ -160,6 +166,12 @@ public sealed class RecordingFunctionServer : IAsyncDisposable
                 }
             }
 
+            if (reply.Trickle is { } interval)
+            {
+                await TrickleAsync(context, interval).ConfigureAwait(false);
+                return;
+            }
+
             if (reply.Status is >= 200 and < 300)
             {
                 Interlocked.Increment(ref _answered);
@@ -174,6 +186,24 @@ public sealed class RecordingFunctionServer : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _active);
+        }
+    }
+
+    private static async Task TrickleAsync(HttpContext context, TimeSpan interval)
+    {
+        try
+        {
+            await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            while (true)
+            {
+                await context.Response.Body.WriteAsync("."u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                await Task.Delay(interval, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The caller gave up: what this mode is for.
         }
     }
 }

@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Options;
-
 namespace Triggers.Cron;
 
-/// <summary>Settings of the cron worker (<c>Cron</c> section): leader election on a <c>coordination.k8s.io/v1</c> Lease.</summary>
+/// <summary>Settings of the cron worker (<c>Cron</c> section): leader election on a <c>coordination.k8s.io/v1</c> Lease, status writes, the run endpoint.</summary>
 public sealed class CronOptions
 {
     public const string Section = "Cron";
@@ -34,46 +32,15 @@ public sealed class CronOptions
     /// <summary>Serve <c>POST /cron/{namespace}/{name}/run</c>, which fires a trigger once now (the local runner's <c>fire</c> command).</summary>
     public bool EnableRunEndpoint { get; set; }
 
-    /// <summary>Most missed ticks inside <c>spec.startingDeadlineSeconds</c> fired after a restart or failover (the newest; the rest are counted as missed).</summary>
-    public int MaxMissedTicks { get; set; } = 100;
-}
+    /// <summary>
+    /// The bearer token <c>POST /cron/{namespace}/{name}/run</c> requires (<c>Authorization: Bearer TOKEN</c>);
+    /// required when <see cref="EnableRunEndpoint"/> is true. A secret: never logged.
+    /// </summary>
+    public string? RunEndpointToken { get; set; }
 
-/// <summary>Checks <see cref="CronOptions"/> at start; every message names the key.</summary>
-public sealed class CronOptionsValidator : IValidateOptions<CronOptions>
-{
-    public ValidateOptionsResult Validate(string? name, CronOptions options)
-    {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.LeaseName))
-        {
-            errors.Add("Cron:LeaseName must not be empty.");
-        }
-
-        if (options.LeaseDuration <= TimeSpan.Zero)
-        {
-            errors.Add($"Cron:LeaseDuration must be positive (got {options.LeaseDuration}).");
-        }
-
-        if (options.RenewDeadline <= TimeSpan.Zero || options.RenewDeadline >= options.LeaseDuration)
-        {
-            errors.Add($"Cron:RenewDeadline ({options.RenewDeadline}) must be positive and less than Cron:LeaseDuration ({options.LeaseDuration}).");
-        }
-
-        if (options.RetryPeriod <= TimeSpan.Zero || options.RetryPeriod >= options.RenewDeadline)
-        {
-            errors.Add($"Cron:RetryPeriod ({options.RetryPeriod}) must be positive and less than Cron:RenewDeadline ({options.RenewDeadline}).");
-        }
-
-        if (options.StatusWriteTimeout <= TimeSpan.Zero)
-        {
-            errors.Add($"Cron:StatusWriteTimeout must be positive (got {options.StatusWriteTimeout}).");
-        }
-
-        if (options.MaxMissedTicks < 1)
-        {
-            errors.Add($"Cron:MaxMissedTicks must be at least 1 (got {options.MaxMissedTicks}).");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
+    /// <summary>
+    /// No longer used: after a restart or failover only the most recent missed tick fires, as in a
+    /// Kubernetes CronJob. Still accepted so existing configurations keep starting.
+    /// </summary>
+    public int MaxMissedTicks { get; set; } = 1;
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Triggers.Core;
 using Triggers.Core.Hosting;
+using Triggers.Core.Kubernetes;
 using Triggers.Core.Resources;
 using Triggers.Cron.Internal;
 
@@ -31,8 +32,13 @@ public static class CronWorkerHost
         app.MapTriggersEndpoints();
         if (app.Services.GetRequiredService<IOptions<CronOptions>>().Value.EnableRunEndpoint)
         {
-            app.MapPost("/cron/{namespace}/{name}/run", async (string @namespace, string name, CronScheduler scheduler, CancellationToken cancellationToken) =>
+            app.MapPost("/cron/{namespace}/{name}/run", async (string @namespace, string name, HttpRequest request, CronScheduler scheduler, IOptions<CronOptions> options, CancellationToken cancellationToken) =>
             {
+                if (!BearerToken.Matches(request.Headers.Authorization, options.Value.RunEndpointToken))
+                {
+                    return Results.Unauthorized();
+                }
+
                 var (outcome, fired, message) = await scheduler.RunNowAsync(new ResourceKey(@namespace, name), cancellationToken).ConfigureAwait(false);
                 return outcome switch
                 {
@@ -54,17 +60,28 @@ public static class CronWorkerHost
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CronOptions>, CronOptionsValidator>());
         services.TryAddSingleton<CronStateStore>();
         services.TryAddSingleton<CronMetrics>();
+        services.TryAddSingleton<CronLeaderGate>();
+        services.TryAddSingleton<CronStatusPublisher>();
+        services.TryAddSingleton<CronDelivery>();
+        services.TryAddSingleton<CronFirer>();
+        services.TryAddSingleton<CronFireLoop>();
+        services.TryAddSingleton<QuartzTicker>();
         services.AddTriggerReconciler<CronJobTrigger, CronPlan, CronPlanner, CronScheduler>();
 
         var manifests = string.Equals(builder.Configuration[$"{TriggersOptions.Section}:{nameof(TriggersOptions.Source)}"], nameof(SourceKind.Manifests), StringComparison.OrdinalIgnoreCase);
         var elect = builder.Configuration.GetValue($"{CronOptions.Section}:{nameof(CronOptions.LeaderElection)}", true);
         if (manifests || !elect)
         {
-            services.TryAddSingleton<ILeaderElection, AlwaysLeader>();
+            services.TryAddSingleton<ILeaderElector, SingleInstanceLeaderElector>();
         }
         else
         {
-            services.TryAddSingleton<ILeaderElection, LeaseLeaderElection>();
+            // The cron keys (Cron:LeaseName, ...) are the elector's settings; a graceful stop releases the Lease.
+            services.AddOptions<LeaderElectionOptions>()
+                .Configure<IOptions<CronOptions>>((election, cron) => CronElection.Apply(cron.Value, election))
+                .ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LeaderElectionOptions>>(new LeaderElectionOptionsValidator(CronOptions.Section)));
+            services.TryAddSingleton<ILeaderElector, KubernetesLeaderElector>();
         }
 
         services.AddHostedService<CronLeadershipService>();

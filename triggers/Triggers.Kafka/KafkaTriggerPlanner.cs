@@ -82,7 +82,7 @@ public sealed partial class KafkaTriggerPlanner(FunctionResolver resolver, Deliv
             var message = resolved.Problems.Count > 0
                 ? string.Join("; ", resolved.Problems)
                 : $"no Function in namespace {trigger.Namespace} matches spec.functionSelector ({selector})";
-            return TriggerPlan<KafkaSubscriptionPlan>.Invalid(resolved.Problems.Count > 0 ? "InvalidFunction" : "NoMatchingFunctions", message);
+            return TriggerPlan<KafkaSubscriptionPlan>.Invalid(resolved.Problems.Count > 0 ? ConditionReasons.InvalidFunctionEndpoint : ConditionReasons.NoMatchingFunctions, message);
         }
 
         var joinedTopics = string.Join("_", topics);

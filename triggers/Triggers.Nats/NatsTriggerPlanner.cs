@@ -17,16 +17,19 @@ public sealed class NatsTriggerPlanner(
     IOptions<NatsOptions> options) : ITriggerPlanner<NatsTrigger, NatsSubscriptionPlan>
 {
     public const string ReasonSubscribed = "Subscribed";
-    public const string ReasonNoMatchingFunctions = "NoMatchingFunctions";
+    public const string ReasonNoMatchingFunctions = ConditionReasons.NoMatchingFunctions;
     public const string ReasonInvalidSelector = "InvalidSelector";
     public const string ReasonInvalidTopic = "InvalidTopic";
-    public const string ReasonInvalidDelivery = "InvalidDelivery";
+    public const string ReasonInvalidDelivery = ConditionReasons.InvalidDelivery;
     public const string ReasonInvalidJetStream = "InvalidJetStream";
-    public const string ReasonInvalidSpec = "InvalidSpec";
-    public const string ReasonInvalidFunctionEndpoint = "InvalidFunctionEndpoint";
+    public const string ReasonInvalidSpec = ConditionReasons.InvalidSpec;
+    public const string ReasonInvalidFunctionEndpoint = ConditionReasons.InvalidFunctionEndpoint;
 
     /// <summary>Slack added to the POST timeout for the default ack wait, so a slow but successful POST is not redelivered.</summary>
     private static readonly TimeSpan AckWaitSlack = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest <c>spec.jetStream.ackWait</c>: past the longest POST timeout (1h) with room to spare.</summary>
+    private static readonly TimeSpan MaxAckWait = TimeSpan.FromHours(2);
 
     public ResourceKind Kind => ResourceKind.NatsTrigger;
 
@@ -179,6 +182,12 @@ public sealed class NatsTriggerPlanner(
                 return false;
             }
 
+            if (ackWait > MaxAckWait)
+            {
+                error = $"spec.jetStream.ackWait \"{ackText}\" is longer than the limit of 2h";
+                return false;
+            }
+
             if (ackWait <= policy.Timeout)
             {
                 error = $"spec.jetStream.ackWait ({ackText}) must be longer than the POST timeout ({policy.Timeout}), or every slow answer is redelivered";
@@ -187,9 +196,9 @@ public sealed class NatsTriggerPlanner(
         }
 
         var maxDeliver = spec.MaxDeliver ?? policy.MaxAttempts;
-        if (maxDeliver < 1)
+        if (maxDeliver is < 1 or > DeliveryPolicyResolver.MaxAttemptsLimit)
         {
-            error = $"spec.jetStream.maxDeliver must be at least 1 (got {maxDeliver})";
+            error = $"spec.jetStream.maxDeliver must be between 1 and {DeliveryPolicyResolver.MaxAttemptsLimit} (got {maxDeliver})";
             return false;
         }
 

@@ -43,10 +43,13 @@ public static class NatsWorkerHost
         services.Configure<HostOptions>(o => o.ShutdownTimeout = Max(o.ShutdownTimeout, drain + TimeSpan.FromSeconds(10)));
 
         services.TryAddSingleton<NatsConnectionHolder>();
+        services.TryAddSingleton(sp => new NatsDeadLetters(sp.GetRequiredService<NatsConnectionHolder>()));
         services.TryAddSingleton(sp => new NatsEventHandler(
             sp.GetRequiredService<IEventDispatcher>(),
+            sp.GetRequiredService<DeliveryOutcomeRule>(),
             sp.GetRequiredService<TriggerMetrics>(),
             sp.GetRequiredService<NatsConnectionHolder>(),
+            sp.GetRequiredService<NatsDeadLetters>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NatsEventHandler>>()));
         services.TryAddSingleton(sp => new NatsSubscriptionSet(

@@ -4,9 +4,19 @@ using Triggers.Core.Resources;
 
 namespace Triggers.Core.Dispatch;
 
-/// <summary>Turns a trigger's <c>spec.delivery</c> into a <see cref="DeliveryPolicy"/> over the configured defaults.</summary>
+/// <summary>
+/// Turns a trigger's <c>spec.delivery</c> into a <see cref="DeliveryPolicy"/> over the configured
+/// defaults. Every number and duration is bounded (docs/configuration.md, "Limits"): a value out of
+/// range is an error naming the field, never a timer that throws in the middle of a delivery.
+/// </summary>
 public sealed class DeliveryPolicyResolver(IOptions<TriggersOptions> options)
 {
+    /// <summary>Largest <c>spec.delivery.maxAttempts</c> (and <c>spec.jetStream.maxDeliver</c>).</summary>
+    public const int MaxAttemptsLimit = 100;
+
+    /// <summary>Longest <c>spec.delivery.timeout</c>, <c>backoff.initial</c> and <c>backoff.max</c>.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromHours(1);
+
     /// <summary>Resolves the policy, or returns an error that names the bad field.</summary>
     public bool TryResolve(DeliverySpec? spec, out DeliveryPolicy policy, out string? error)
     {
@@ -20,9 +30,9 @@ public sealed class DeliveryPolicyResolver(IOptions<TriggersOptions> options)
 
         if (spec.MaxAttempts is { } attempts)
         {
-            if (attempts < 1)
+            if (attempts is < 1 or > MaxAttemptsLimit)
             {
-                error = $"spec.delivery.maxAttempts must be at least 1 (got {attempts})";
+                error = $"spec.delivery.maxAttempts must be between 1 and {MaxAttemptsLimit} (got {attempts})";
                 return false;
             }
 
@@ -59,6 +69,12 @@ public sealed class DeliveryPolicyResolver(IOptions<TriggersOptions> options)
         if (!GoDuration.TryParse(text, out value) || value <= TimeSpan.Zero)
         {
             error = $"{field} \"{text}\" is not a positive duration (examples: 500ms, 2s, 1m30s)";
+            return false;
+        }
+
+        if (value > MaxDuration)
+        {
+            error = $"{field} \"{text}\" is longer than the limit of 1h";
             return false;
         }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Triggers.Core.Dispatch;
 using Triggers.Core.Sources;
 
 namespace Triggers.Core.Hosting;
@@ -24,11 +25,11 @@ public sealed partial class ResourceSourceService(IResourceSource source, Resour
             catch (Exception e)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 10))) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+                var delay = Backoff.Next(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), failures);
                 LogSourceFailed(logger, source.GetType().Name, delay, e);
                 try
                 {
-                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                    await Backoff.DelayAsync(delay, time, stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

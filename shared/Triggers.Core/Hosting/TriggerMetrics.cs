@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Resources;
 
 namespace Triggers.Core.Hosting;
 
@@ -15,6 +17,7 @@ public sealed class TriggerMetrics : IDisposable
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _deadLetterFailed;
     private readonly UpDownCounter<long> _inFlight;
     private readonly Histogram<double> _latency;
 
@@ -27,6 +30,7 @@ public sealed class TriggerMetrics : IDisposable
         _deadLettered = _meter.CreateCounter<long>("triggers.events.dead_lettered", "{event}", "Events sent to a dead-letter subject or topic.");
         _failed = _meter.CreateCounter<long>("triggers.events.failed", "{event}", "Dispatches that ended without delivery (before dead-lettering or redelivery).");
         _dropped = _meter.CreateCounter<long>("triggers.events.skipped", "{event}", "Events neither delivered nor dead-lettered (poison with no dead-letter target), with the reason.");
+        _deadLetterFailed = _meter.CreateCounter<long>("triggers.dead_letters.failed", "{event}", "Dead letters the target did not acknowledge; a durable source keeps the event and tries it again.");
         _inFlight = _meter.CreateUpDownCounter<long>("triggers.events.in_flight", "{event}", "POSTs in progress.");
         _latency = _meter.CreateHistogram<double>("triggers.dispatch.duration", "s", "Time from the first attempt to the final answer of a dispatch.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
@@ -38,6 +42,13 @@ public sealed class TriggerMetrics : IDisposable
     public static TagList Tags(string kind, string trigger, string function) =>
         new() { { "kind", kind }, { "trigger", trigger }, { "function", function } };
 
+    /// <summary>The tags of every worker: <c>kind</c>, <c>trigger</c> and <c>function</c>, both as <c>namespace/name</c>.</summary>
+    public static TagList Tags(string kind, ResourceKey trigger, FunctionEndpoint function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Tags(kind, trigger.ToString(), $"{function.Namespace}/{function.Name}");
+    }
+
     public void Received(in TagList tags) => _received.Add(1, tags);
 
     public void Delivered(in TagList tags) => _delivered.Add(1, tags);
@@ -45,6 +56,8 @@ public sealed class TriggerMetrics : IDisposable
     public void Retried(in TagList tags, long attempts) => _retried.Add(attempts, tags);
 
     public void DeadLettered(in TagList tags) => _deadLettered.Add(1, tags);
+
+    public void DeadLetterFailed(in TagList tags) => _deadLetterFailed.Add(1, tags);
 
     public void Failed(in TagList tags) => _failed.Add(1, tags);
 

@@ -17,7 +17,8 @@ public static class GoDuration
         var s = text.Trim();
         if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var bareSeconds))
         {
-            if (bareSeconds < 0 || double.IsNaN(bareSeconds) || double.IsInfinity(bareSeconds))
+            // TimeSpan.FromSeconds throws past about 29,000 years; such a value is no duration either.
+            if (bareSeconds < 0 || double.IsNaN(bareSeconds) || double.IsInfinity(bareSeconds) || bareSeconds >= TimeSpan.MaxValue.TotalSeconds)
             {
                 return false;
             }
@@ -65,7 +66,7 @@ public static class GoDuration
             totalTicks += number * ticksPerUnit;
         }
 
-        if (totalTicks > TimeSpan.MaxValue.Ticks)
+        if (!(totalTicks < TimeSpan.MaxValue.Ticks))
         {
             return false;
         }

@@ -50,7 +50,10 @@ public sealed partial class KubernetesLeaderElector : ILeaderElector
 
     public string Lease => $"{_leaseNamespace}/{_leaseName}";
 
-    public async Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading, CancellationToken cancellationToken)
+    public Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading, CancellationToken cancellationToken) =>
+        RunAsync(onStartedLeading, onStoppedLeading, cancellationToken, CancellationToken.None);
+
+    public async Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading, CancellationToken cancellationToken, CancellationToken abandon)
     {
         ArgumentNullException.ThrowIfNull(onStartedLeading);
         while (!cancellationToken.IsCancellationRequested)
@@ -105,7 +108,49 @@ public sealed partial class KubernetesLeaderElector : ILeaderElector
                 term?.Cancel();
                 await AwaitWorkAsync(work).ConfigureAwait(false);
                 term?.Dispose();
+                if (work is not null && cancellationToken.IsCancellationRequested && _options.ReleaseOnCancel && !abandon.IsCancellationRequested)
+                {
+                    await ReleaseAsync(leaseLock, abandon).ConfigureAwait(false);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives the lease up as client-go's <c>ReleaseOnCancel</c> does: an empty holder and a one-second
+    /// duration, written only over this replica's own record (the lock's update carries the
+    /// resourceVersion it read, so a lease someone else took in between is left alone).
+    /// </summary>
+    private async Task ReleaseAsync(LeaseLock leaseLock, CancellationToken abandon)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abandon);
+        deadline.CancelAfter(_options.RenewDeadline);
+        try
+        {
+            var current = await leaseLock.GetAsync(deadline.Token).ConfigureAwait(false);
+            if (current?.HolderIdentity != Identity)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow().UtcDateTime;
+            var released = await leaseLock.UpdateAsync(new LeaderElectionRecord
+            {
+                HolderIdentity = "",
+                LeaseDurationSeconds = 1,
+                AcquireTime = now,
+                RenewTime = now,
+                LeaderTransitions = current.LeaderTransitions,
+            }, deadline.Token).ConfigureAwait(false);
+            if (released)
+            {
+                _currentLeader = null;
+                LogReleased(_logger, Identity, Lease);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || deadline.IsCancellationRequested)
+        {
+            LogElectionError(_logger, Lease, "releasing the lease failed: " + e.Message);
         }
     }
 
@@ -169,6 +214,9 @@ public sealed partial class KubernetesLeaderElector : ILeaderElector
 
     [LoggerMessage(EventId = 2204, Level = LogLevel.Debug, Message = "Leader election on lease {Lease}: {Error}")]
     private static partial void LogElectionError(ILogger logger, string lease, string error);
+
+    [LoggerMessage(EventId = 2206, Level = LogLevel.Information, Message = "{Identity} released lease {Lease} on stop")]
+    private static partial void LogReleased(ILogger logger, string identity, string lease);
 
     [LoggerMessage(EventId = 2205, Level = LogLevel.Error, Message = "Work of the leader of lease {Lease} failed")]
     private static partial void LogWorkFailed(ILogger logger, string lease, Exception exception);

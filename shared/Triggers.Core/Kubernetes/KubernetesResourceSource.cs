@@ -189,13 +189,7 @@ public sealed partial class KubernetesResourceSource(
         }
     }
 
-    private TimeSpan Backoff(int failures)
-    {
-        var exponential = InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16));
-        var capped = Math.Min(exponential, MaxBackoff.TotalMilliseconds);
-        // Equal jitter: between half and all of the capped delay, so replicas spread out.
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
-    }
+    private TimeSpan Backoff(int failures) => Dispatch.Backoff.Next(InitialBackoff, MaxBackoff, failures - 1);
 
     private Task DelayAsync(int failures, CancellationToken cancellationToken) => DelayAsync(Backoff(failures), cancellationToken);
 

@@ -19,6 +19,15 @@ public interface ILeaderElector
     /// is lost (or on shutdown); <paramref name="onStoppedLeading"/> is called then. After a loss it campaigns again.
     /// </summary>
     Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(Func{CancellationToken, Task}, Action?, CancellationToken)"/>; when
+    /// <paramref name="cancellationToken"/> ends a term and <see cref="LeaderElectionOptions.ReleaseOnCancel"/>
+    /// is set, the lease is released after the work has returned, unless <paramref name="abandon"/> is
+    /// cancelled by then (a stop with no time left, which behaves like a crash).
+    /// </summary>
+    Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading, CancellationToken cancellationToken, CancellationToken abandon) =>
+        RunAsync(onStartedLeading, onStoppedLeading, cancellationToken);
 }
 
 /// <summary>Settings of <c>Triggers:LeaderElection</c>: the Lease and its timings.</summary>
@@ -46,39 +55,54 @@ public sealed class LeaderElectionOptions
 
     /// <summary>Pause between attempts to acquire or renew.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// On a graceful stop, give the Lease up (empty holder, one-second duration) once the leader's work
+    /// has returned, so another replica takes over at its next attempt instead of after the lease expires
+    /// (client-go's <c>ReleaseOnCancel</c>). The work must have stopped acting as leader by then.
+    /// </summary>
+    public bool ReleaseOnCancel { get; set; }
 }
 
-/// <summary>Checks <see cref="LeaderElectionOptions"/> at start; messages name the key.</summary>
-public sealed class LeaderElectionOptionsValidator : IValidateOptions<LeaderElectionOptions>
+/// <summary>
+/// Checks <see cref="LeaderElectionOptions"/> at start; messages name the key under
+/// <paramref name="section"/> (a worker that maps its own keys onto these options passes its section).
+/// </summary>
+public sealed class LeaderElectionOptionsValidator(string section) : IValidateOptions<LeaderElectionOptions>
 {
+    public LeaderElectionOptionsValidator()
+        : this(LeaderElectionOptions.Section)
+    {
+    }
+
     public ValidateOptionsResult Validate(string? name, LeaderElectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         if (options.LeaseDuration < TimeSpan.FromSeconds(1) || options.LeaseDuration.Ticks % TimeSpan.TicksPerSecond != 0)
         {
-            errors.Add($"Triggers:LeaderElection:LeaseDuration must be a whole number of seconds, at least 1 (got {options.LeaseDuration}).");
+            errors.Add($"{section}:LeaseDuration must be a whole number of seconds, at least 1 (got {options.LeaseDuration}).");
         }
 
         if (options.RetryPeriod <= TimeSpan.Zero)
         {
-            errors.Add($"Triggers:LeaderElection:RetryPeriod must be positive (got {options.RetryPeriod}).");
+            errors.Add($"{section}:RetryPeriod must be positive (got {options.RetryPeriod}).");
         }
 
         if (options.RenewDeadline >= options.LeaseDuration)
         {
-            errors.Add($"Triggers:LeaderElection:RenewDeadline ({options.RenewDeadline}) must be less than Triggers:LeaderElection:LeaseDuration ({options.LeaseDuration}).");
+            errors.Add($"{section}:RenewDeadline ({options.RenewDeadline}) must be less than {section}:LeaseDuration ({options.LeaseDuration}).");
         }
 
         // The client waits up to 1.2 retry periods per attempt (as client-go requires too).
         if (options.RenewDeadline <= options.RetryPeriod * 1.2)
         {
-            errors.Add($"Triggers:LeaderElection:RenewDeadline ({options.RenewDeadline}) must be more than 1.2 x Triggers:LeaderElection:RetryPeriod ({options.RetryPeriod}).");
+            errors.Add($"{section}:RenewDeadline ({options.RenewDeadline}) must be more than 1.2 x {section}:RetryPeriod ({options.RetryPeriod}).");
         }
 
         if (options.LeaseName is { } lease && !IsDnsSubdomain(lease))
         {
-            errors.Add($"Triggers:LeaderElection:LeaseName '{lease}' is not a valid Kubernetes name.");
+            errors.Add($"{section}:LeaseName '{lease}' is not a valid Kubernetes name.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

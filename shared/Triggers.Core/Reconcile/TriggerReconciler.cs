@@ -10,12 +10,31 @@ namespace Triggers.Core.Reconcile;
 /// <summary>Readiness of the control path: first full sync done and every valid trigger running.</summary>
 public sealed class ReconcilerState
 {
+    private readonly SemaphoreSlim _fullPass = new(0);
     private volatile bool _ready;
     private volatile string _detail = "waiting for the first full sync of resources";
+    private int _fullPassRequested;
 
     public bool IsReady => _ready;
 
     public string Detail => _detail;
+
+    /// <summary>
+    /// Asks the reconciler for a pass that starts every wanted subscription again, as if none ran
+    /// (a set that stopped its work on its own, e.g. on lost leadership, gets it all back this way,
+    /// and a start that fails then is reported on its trigger's condition).
+    /// </summary>
+    public void RequestFullPass()
+    {
+        if (Interlocked.Exchange(ref _fullPassRequested, 1) == 0)
+        {
+            _fullPass.Release();
+        }
+    }
+
+    internal bool TakeFullPassRequest() => Interlocked.Exchange(ref _fullPassRequested, 0) == 1;
+
+    internal Task WaitForFullPassRequestAsync(CancellationToken cancellationToken) => _fullPass.WaitAsync(cancellationToken);
 
     internal void Set(bool ready, string detail)
     {
@@ -44,6 +63,9 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, TPlan> _running = new(StringComparer.Ordinal);
+
+    // Set by ReconcilerState.RequestFullPass: the next pass upserts every wanted subscription, running or not.
+    private bool _fullPass;
     private readonly Dictionary<string, (int Failures, DateTimeOffset NotBefore, string Error)> _failed = new(StringComparer.Ordinal);
     private readonly DeletedTriggers<TPlan> _deleted = new(planner.Kind, subscriptions, finalizer, time, logger);
 
@@ -57,11 +79,13 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                 var snapshot = cache.Snapshot();
                 seen = snapshot.Version;
                 TimeSpan? retryIn = null;
+                _fullPass |= snapshot.IsSynced && state.TakeFullPassRequest();
                 if (snapshot.IsSynced)
                 {
                     try
                     {
                         retryIn = await ReconcileAsync(snapshot, stoppingToken).ConfigureAwait(false);
+                        _fullPass = false;
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -70,15 +94,14 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                     }
                 }
 
-                var changed = cache.WaitForChangeAsync(seen, stoppingToken);
-                if (retryIn is { } delay)
-                {
-                    await Task.WhenAny(changed, Task.Delay(delay, time, stoppingToken)).ConfigureAwait(false);
-                }
-                else
-                {
-                    await changed.ConfigureAwait(false);
-                }
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var changed = cache.WaitForChangeAsync(seen, waiting.Token);
+                var fullPass = state.WaitForFullPassRequestAsync(waiting.Token);
+                var delay = retryIn is { } d ? Task.Delay(d, time, waiting.Token) : Task.Delay(Timeout.Infinite, waiting.Token);
+                await Task.WhenAny(changed, fullPass, delay).ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
+                await waiting.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(changed, fullPass, delay).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -165,7 +188,8 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
         var toStart = new List<TPlan>();
         foreach (var (key, plan) in desired)
         {
-            if (_running.TryGetValue(key, out var current) && current.Revision == plan.Revision && !_failed.ContainsKey(key))
+            var running = _running.TryGetValue(key, out var current);
+            if (running && !_fullPass && current!.Revision == plan.Revision && !_failed.ContainsKey(key))
             {
                 continue;
             }
@@ -194,7 +218,7 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
             else
             {
                 var failures = (_failed.TryGetValue(key, out var f) ? f.Failures : 0) + 1;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures - 1, 10))));
+                var delay = Dispatch.Backoff.Next(TimeSpan.FromMilliseconds(500), MaxRetryDelay, failures - 1);
                 _failed[key] = (failures, now + delay, e.Message);
                 _running[key] = plan;
                 retryIn = Min(retryIn, delay);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -98,6 +97,12 @@ public static class ManifestLoader
         string text;
         try
         {
+            var size = new FileInfo(path).Length;
+            if (size > ManifestLimits.MaxFileBytes)
+            {
+                return new([], [new ManifestProblem(displayName, 0, $"the file is {size} bytes, more than the limit of {ManifestLimits.MaxFileBytes}")], 0);
+            }
+
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -146,14 +151,9 @@ public static class ManifestLoader
     /// <summary>One <c>---</c>-separated chunk (usually one document); <paramref name="index"/> is its 1-based number among the non-blank chunks.</summary>
     private static List<(DocumentKind Kind, LoadedResource? Resource, ManifestProblem? Problem)> ParseDocument(string chunk, int firstLine, string displayName, int index, string defaultNamespace)
     {
-        var stream = new YamlStream();
-        try
+        if (YamlGuard.TryLoad(chunk, firstLine, out var error) is not { } stream)
         {
-            stream.Load(new StringReader(chunk));
-        }
-        catch (YamlException e)
-        {
-            return [(DocumentKind.Problem, null, new ManifestProblem(displayName, index, $"invalid YAML at line {e.Start.Line + firstLine - 1}, column {e.Start.Column}: {Innermost(e).Message}"))];
+            return [(DocumentKind.Problem, null, new ManifestProblem(displayName, index, error!))];
         }
 
         var documents = new List<(DocumentKind, LoadedResource?, ManifestProblem?)>(stream.Documents.Count);
@@ -221,64 +221,6 @@ public static class ManifestLoader
         return true;
     }
 
-    /// <summary>Converts a YAML tree to JSON following YAML 1.2 core schema typing of plain scalars.</summary>
-    public static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode map => ToJsonObject(map),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar => ScalarToJson(scalar),
-        _ => null,
-    };
-
-    private static JsonObject ToJsonObject(YamlMappingNode map)
-    {
-        var obj = new JsonObject();
-        foreach (var (keyNode, valueNode) in map.Children)
-        {
-            var key = keyNode is YamlScalarNode s ? s.Value ?? "" : throw new YamlException(keyNode.Start, keyNode.End, "mapping keys must be scalars");
-            if (obj.ContainsKey(key))
-            {
-                throw new YamlException(keyNode.Start, keyNode.End, $"duplicate key \"{key}\"");
-            }
-
-            obj[key] = ToJson(valueNode);
-        }
-
-        return obj;
-    }
-
-    private static JsonNode? ScalarToJson(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? "";
-        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
-        {
-            return JsonValue.Create(value);
-        }
-
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
-        }
-
-        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-        {
-            return JsonValue.Create(integer);
-        }
-
-        if (value.Length > 0 && (char.IsAsciiDigit(value[0]) || value[0] is '-' or '+' or '.') &&
-            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
-        {
-            return JsonValue.Create(real);
-        }
-
-        return JsonValue.Create(value);
-    }
-
     private static DocumentKind ToResource(YamlNode root, string file, int index, string defaultNamespace, out LoadedResource? loaded, out ManifestProblem? problem)
     {
         loaded = null;
@@ -286,7 +228,7 @@ public static class ManifestLoader
         JsonNode? json;
         try
         {
-            json = ToJson(root);
+            json = YamlJson.ToJson(root);
         }
         catch (YamlException e)
         {
@@ -367,33 +309,11 @@ public static class ManifestLoader
         return cut > 0 ? message[..cut] : message;
     }
 
-    private static Exception Innermost(Exception e) => e.InnerException is YamlException inner ? Innermost(inner) : e;
-
     private enum DocumentKind
     {
         Resource,
         Problem,
         Empty,
         Other,
-    }
-}
-
-/// <summary>JSON (de)serialisation of the resource kinds with KubernetesClient's settings.</summary>
-public static class ResourceJson
-{
-    public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, JsonNode json) => Deserialize(kind, json.ToJsonString());
-
-    public static IKubernetesObject<V1ObjectMeta> Deserialize(ResourceKind kind, string text)
-    {
-        IKubernetesObject<V1ObjectMeta>? result = kind.Kind switch
-        {
-            Function.KindName => KubernetesJson.Deserialize<Function>(text),
-            NatsTrigger.KindName => KubernetesJson.Deserialize<NatsTrigger>(text),
-            KafkaTrigger.KindName => KubernetesJson.Deserialize<KafkaTrigger>(text),
-            CronJobTrigger.KindName => KubernetesJson.Deserialize<CronJobTrigger>(text),
-            V1Service.KubeKind => KubernetesJson.Deserialize<V1Service>(text),
-            _ => throw new JsonException($"kind {kind.Kind} is not handled"),
-        };
-        return result ?? throw new JsonException("document is null");
     }
 }

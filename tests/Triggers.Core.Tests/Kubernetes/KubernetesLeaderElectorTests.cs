@@ -91,6 +91,61 @@ public sealed class KubernetesLeaderElectorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Graceful_Stop_Releases_The_Lease_After_The_Work_Returned_So_Another_Takes_Over_At_Once()
+    {
+        // A lease of an hour: without the release nobody else could lead within this test.
+        var first = Start("graceful", release: true, leaseSeconds: 3600);
+        Candidate? second = null;
+        try
+        {
+            await Eventually.WaitUntilAsync(() => first.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the first replica leads");
+            second = Start("successor", release: true, leaseSeconds: 3600);
+            await Eventually.WaitUntilAsync(() => second.Elector.CurrentLeader == "graceful", "the successor sees the leader");
+
+            await first.Stop.CancelAsync();
+            await first.Running.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(0, Volatile.Read(ref _active));
+            Assert.NotEqual("graceful", LeaseHolder());
+
+            await Eventually.WaitUntilAsync(() => second.Elector.IsLeader && Volatile.Read(ref _active) == 1, "the successor leads long before the hour-long lease expires");
+            Assert.Equal("successor", LeaseHolder());
+            Assert.Equal(1, Volatile.Read(ref _maxActive));
+        }
+        finally
+        {
+            await StopAllAsync(second is null ? [first] : [first, second]);
+        }
+    }
+
+    [Fact]
+    public async Task An_Abandoned_Stop_Keeps_The_Lease_As_A_Crash_Would()
+    {
+        var only = Start("crashing", release: true, leaseSeconds: 3600);
+        await Eventually.WaitUntilAsync(() => only.Elector.IsLeader, "the replica leads");
+
+        await only.Abandon.CancelAsync();
+        await only.Stop.CancelAsync();
+        await only.Running.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("crashing", LeaseHolder());
+        await StopAllAsync([only]);
+    }
+
+    [Fact]
+    public void Options_Are_Validated_With_The_Key_Named_Under_The_Section_Given()
+    {
+        var result = new LeaderElectionOptionsValidator("Cron").Validate(null, new LeaderElectionOptions
+        {
+            LeaseDuration = TimeSpan.FromSeconds(5),
+            RenewDeadline = TimeSpan.FromSeconds(1),
+            RetryPeriod = TimeSpan.FromSeconds(1),
+        });
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Cron:RenewDeadline", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Options_Are_Validated_With_The_Key_Named()
     {
         var result = new LeaderElectionOptionsValidator().Validate(null, new LeaderElectionOptions
@@ -106,22 +161,24 @@ public sealed class KubernetesLeaderElectorTests : IAsyncLifetime
         Assert.Contains(result.Failures!, f => f.Contains("Triggers:LeaderElection:LeaseName", StringComparison.Ordinal));
     }
 
-    private Candidate Start(string identity)
+    private Candidate Start(string identity, bool release = false, int leaseSeconds = 2)
     {
         var options = Options.Create(new LeaderElectionOptions
         {
             LeaseName = "cron",
             LeaseNamespace = "leases",
             Identity = identity,
-            LeaseDuration = TimeSpan.FromSeconds(2),
+            LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
             RenewDeadline = TimeSpan.FromSeconds(1),
             RetryPeriod = TimeSpan.FromMilliseconds(200),
+            ReleaseOnCancel = release,
         });
         var client = _server.CreateClient();
         var elector = new KubernetesLeaderElector(client, options, Options.Create(new TriggersOptions()), TimeProvider.System, NullLogger<KubernetesLeaderElector>.Instance);
         var stop = new CancellationTokenSource();
-        var running = elector.RunAsync(LeadAsync, null, stop.Token);
-        return new Candidate(elector, stop, running, client);
+        var abandon = new CancellationTokenSource();
+        var running = elector.RunAsync(LeadAsync, null, stop.Token, abandon.Token);
+        return new Candidate(elector, stop, abandon, running, client);
 
         async Task LeadAsync(CancellationToken cancellationToken)
         {
@@ -156,9 +213,10 @@ public sealed class KubernetesLeaderElectorTests : IAsyncLifetime
             await c.Stop.CancelAsync();
             await c.Running.WaitAsync(TimeSpan.FromSeconds(10));
             c.Stop.Dispose();
+            c.Abandon.Dispose();
             c.Client.Dispose();
         }
     }
 
-    private sealed record Candidate(KubernetesLeaderElector Elector, CancellationTokenSource Stop, Task Running, k8s.IKubernetes Client);
+    private sealed record Candidate(KubernetesLeaderElector Elector, CancellationTokenSource Stop, CancellationTokenSource Abandon, Task Running, k8s.IKubernetes Client);
 }

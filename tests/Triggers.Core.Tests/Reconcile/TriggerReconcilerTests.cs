@@ -58,6 +58,23 @@ public sealed class TriggerReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Full_Pass_Starts_Every_Wanted_Subscription_Again_And_Reports_One_That_Fails_On_Its_Trigger()
+    {
+        Sync([Fn("audit"), Fn("billing")], [Trigger("a", "s.a", "audit"), Trigger("b", "s.b", "billing")]);
+        await Eventually.WaitUntilAsync(() => _set.Running.Count == 2 && _state.IsReady, "both subscriptions run");
+
+        // A set that stopped its work on its own (lost leadership) gets it back through a full pass.
+        await _set.RemoveAllAsync(CancellationToken.None);
+        _set.Refuse["s.b"] = true;
+        _state.RequestFullPass();
+
+        await Eventually.WaitUntilAsync(() => _set.Running.ContainsKey("ns/a/audit") && StatusOf("b")?.Condition.Reason == "SubscribeFailed", "a runs again and b reports its failure");
+        Assert.True(StatusOf("a")!.Condition.Ready);
+        Assert.False(StatusOf("b")!.Condition.Ready);
+        Assert.Equal(2, _set.Journal.Count(e => e == "upsert ns/a/audit s.a"));
+    }
+
+    [Fact]
     public async Task A_Changed_Topic_Stops_The_Old_Subscription_Before_Starting_The_New_One()
     {
         Sync([Fn("audit")], [Trigger("t", "old.subject", "audit")]);

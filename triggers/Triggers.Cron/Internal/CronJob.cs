@@ -20,6 +20,9 @@ internal sealed class CronJob(CronPlan plan)
     /// <summary>The Quartz job whose ticks this schedule takes (changed under the scheduler's gate only); null while not scheduled.</summary>
     public CronScheduleGroup? Group { get; set; }
 
+    /// <summary>True while this replica holds the schedule in Quartz (or holds it suspended); false while another replica leads.</summary>
+    public bool Scheduled { get; set; }
+
     /// <summary>When this schedule joined <see cref="Group"/>: earlier ticks of the group are not its own.</summary>
     public DateTimeOffset JoinedAt { get; set; }
 
@@ -65,24 +68,20 @@ internal sealed class CronJob(CronPlan plan)
     {
         lock (_gate)
         {
-            replaced = false;
             _runs.RemoveAll(r => r.IsCompleted);
-            if (_runs.Count > 0)
+            var decision = CronDecisions.OnTick(policy, _runs.Count);
+            replaced = decision == RunDecision.Replace;
+            if (decision == RunDecision.Skip)
             {
-                if (policy == ConcurrencyPolicy.Forbid)
-                {
-                    run = null!;
-                    return false;
-                }
+                run = null!;
+                return false;
+            }
 
-                if (policy == ConcurrencyPolicy.Replace)
+            if (replaced)
+            {
+                foreach (var old in _runs)
                 {
-                    foreach (var old in _runs)
-                    {
-                        old.Cancel();
-                    }
-
-                    replaced = true;
+                    old.Cancel();
                 }
             }
 
@@ -122,45 +121,6 @@ internal sealed class CronJob(CronPlan plan)
             }
 
             return [.. _runs.Select(r => r.Completion)];
-        }
-    }
-}
-
-/// <summary>One call to a function in flight, cancellable by Replace, removal or shutdown.</summary>
-internal sealed class CronRun(CancellationToken stopping) : IDisposable
-{
-    private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _disposed;
-
-    public CancellationToken Token => _cts.Token;
-
-    public Task Completion => _completion.Task;
-
-    public bool IsCompleted => _completion.Task.IsCompleted;
-
-    public void Start(Func<Task> work) => _ = Task.Run(work, CancellationToken.None);
-
-    public void Cancel()
-    {
-        if (Volatile.Read(ref _disposed) == 0)
-        {
-            try
-            {
-                _cts.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-    }
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _completion.TrySetResult();
-            _cts.Dispose();
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Triggers.Core.Hosting;
+using Triggers.Core.Resources;
 
 namespace Triggers.Cron.Internal;
 
@@ -25,7 +26,7 @@ internal sealed class CronMetrics
 
     public TriggerMetrics Shared { get; }
 
-    public static TagList Tags(CronPlan plan) => TriggerMetrics.Tags("CronJobTrigger", plan.Trigger.ToString(), plan.Function.Name);
+    public static TagList Tags(CronPlan plan) => TriggerMetrics.Tags(CronJobTrigger.KindName, plan.Trigger, plan.Function);
 
     public void Fired(CronPlan plan, string kind, TimeSpan lateness)
     {

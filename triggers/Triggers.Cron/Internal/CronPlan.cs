@@ -27,10 +27,16 @@ internal sealed record CronPlan : SubscriptionPlan
 
     public ConcurrencyPolicy Concurrency { get; init; }
 
-    /// <summary><c>spec.startingDeadlineSeconds</c>; null means a missed tick is always fired once, late.</summary>
+    /// <summary><c>spec.startingDeadlineSeconds</c>; null means the most recent missed tick is always fired once, late.</summary>
     public TimeSpan? StartingDeadline { get; init; }
 
     public bool Suspend { get; init; }
+
+    /// <summary>
+    /// <c>status.lastScheduleTime</c> as the source last showed it (the previous leader's record in
+    /// Kubernetes mode): a schedule resumes after it. Not part of the revisions.
+    /// </summary>
+    public DateTimeOffset? RecordedLastSchedule { get; init; }
 
     /// <summary>Value of the <c>triggers/run-now</c> annotation; a new value fires once.</summary>
     public string? RunNow { get; init; }

@@ -12,6 +12,9 @@ namespace Triggers.Cron.Internal;
 /// <summary>Validates a CronJobTrigger and turns it into one schedule per target function.</summary>
 internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResolver deliveryResolver) : ITriggerPlanner<CronJobTrigger, CronPlan>
 {
+    /// <summary>Largest <c>spec.startingDeadlineSeconds</c>: seven days. A tick missed longer ago is counted, not fired.</summary>
+    public const long MaxStartingDeadlineSeconds = 7 * 24 * 60 * 60;
+
     public ResourceKind Kind => ResourceKind.CronJobTrigger;
 
     public TriggerPlan<CronPlan> Plan(CronJobTrigger trigger, ResourceSnapshot snapshot)
@@ -24,17 +27,17 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
 
         if (!TryConcurrency(spec.ConcurrencyPolicy, out var concurrency))
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidSpec", $"spec.concurrencyPolicy \"{spec.ConcurrencyPolicy}\" must be Allow, Forbid or Replace");
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidSpec, $"spec.concurrencyPolicy \"{spec.ConcurrencyPolicy}\" must be Allow, Forbid or Replace");
         }
 
-        if (spec.StartingDeadlineSeconds is < 0)
+        if (spec.StartingDeadlineSeconds is < 0 or > MaxStartingDeadlineSeconds)
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidSpec", $"spec.startingDeadlineSeconds must not be negative (got {spec.StartingDeadlineSeconds})");
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidSpec, $"spec.startingDeadlineSeconds must be between 0 and {MaxStartingDeadlineSeconds} (7 days) (got {spec.StartingDeadlineSeconds})");
         }
 
         if (!deliveryResolver.TryResolve(spec.Delivery, out var policy, out error))
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidDelivery", error!);
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidDelivery, error!);
         }
 
         var hasName = !string.IsNullOrWhiteSpace(spec.FunctionName);
@@ -42,7 +45,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
         string target;
         if (hasName && spec.FunctionSelector is not null)
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidSpec", "set either spec.function-name or spec.functionSelector, not both");
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidSpec, "set either spec.function-name or spec.functionSelector, not both");
         }
 
         if (hasName)
@@ -65,7 +68,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
             functions = resolver.Resolve(snapshot, trigger.Namespace, selector);
             if (functions.Endpoints.Count == 0 && functions.Problems.Count == 0)
             {
-                return TriggerPlan<CronPlan>.Invalid("NoMatchingFunctions", $"no Function in namespace {trigger.Namespace} matches spec.functionSelector");
+                return TriggerPlan<CronPlan>.Invalid(ConditionReasons.NoMatchingFunctions, $"no Function in namespace {trigger.Namespace} matches spec.functionSelector");
             }
         }
         else
@@ -75,7 +78,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
 
         if (functions.Endpoints.Count == 0)
         {
-            return TriggerPlan<CronPlan>.Invalid("InvalidEndpoint", string.Join("; ", functions.Problems));
+            return TriggerPlan<CronPlan>.Invalid(ConditionReasons.InvalidFunctionEndpoint, string.Join("; ", functions.Problems));
         }
 
         var hasPayload = spec.Payload is { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) };
@@ -92,6 +95,9 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
                 : $"schedule {schedule} for {target}; skipped: {string.Join("; ", functions.Problems)}");
 
         var triggerKey = ResourceKey.Of(trigger);
+        var recorded = trigger.Status?.LastScheduleTime is { } t
+            ? new DateTimeOffset(t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : DateTime.SpecifyKind(t, DateTimeKind.Utc))
+            : (DateTimeOffset?)null;
         var plans = functions.Endpoints.Select(endpoint =>
         {
             var scheduleRevision = Hash(schedule.Text, schedule.TimeZone.Id, endpoint.Url.ToString(), Encoding.UTF8.GetString(body), policy.ToString(),
@@ -111,6 +117,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
                 StartingDeadline = deadline,
                 Suspend = suspend,
                 RunNow = runNow,
+                RecordedLastSchedule = recorded,
                 Generation = trigger.Metadata.Generation,
                 Condition = condition,
                 Siblings = functions.Endpoints.Count,

@@ -18,14 +18,14 @@ namespace Triggers.Cron.Internal;
 /// </remarks>
 internal sealed class CronSchedule
 {
-    private static readonly Field Second = new("second", 0, 59, null);
-    private static readonly Field Minute = new("minute", 0, 59, null);
-    private static readonly Field Hour = new("hour", 0, 23, null);
-    private static readonly Field DayOfMonth = new("day-of-month", 1, 31, null);
-    private static readonly Field Month = new("month", 1, 12, ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]);
+    private static readonly CronField Second = new("second", 0, 59, null);
+    private static readonly CronField Minute = new("minute", 0, 59, null);
+    private static readonly CronField Hour = new("hour", 0, 23, null);
+    private static readonly CronField DayOfMonth = new("day-of-month", 1, 31, null);
+    private static readonly CronField Month = new("month", 1, 12, ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]);
 
     // 7 is accepted as Sunday, as most crons do; it folds onto 0 below.
-    private static readonly Field DayOfWeek = new("day-of-week", 0, 7, ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]);
+    private static readonly CronField DayOfWeek = new("day-of-week", 0, 7, ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]);
 
     private static readonly Dictionary<string, string> Macros = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -185,7 +185,7 @@ internal sealed class CronSchedule
         }
 
         var parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        Field[] layout;
+        CronField[] layout;
         if (parts.Length == 5)
         {
             layout = [Minute, Hour, DayOfMonth, Month, DayOfWeek];
@@ -228,8 +228,8 @@ internal sealed class CronSchedule
         var minutes = List(fields[1], Minute);
         var hours = List(fields[2], Hour);
         var months = List(fields[4], Month);
-        var domStar = (fields[3] & Field.StarBit) != 0;
-        var dowStar = (fields[5] & Field.StarBit) != 0;
+        var domStar = (fields[3] & CronField.StarBit) != 0;
+        var dowStar = (fields[5] & CronField.StarBit) != 0;
         var dom = List(fields[3], DayOfMonth);
 
         // Quartz numbers days of the week 1-7 from Sunday, Kubernetes 0-6.
@@ -253,7 +253,7 @@ internal sealed class CronSchedule
         return [$"{head} {dom} {months} ?", $"{head} ? {months} {dow}"];
     }
 
-    private static string List(ulong bits, Field field)
+    private static string List(ulong bits, CronField field)
     {
         var values = Enumerable.Range(field.Min, field.Max - field.Min + 1).Where(v => (bits & (1UL << v)) != 0).ToList();
         if (values.Count == field.Max - field.Min + 1)
@@ -268,142 +268,5 @@ internal sealed class CronSchedule
         }
 
         return text.ToString();
-    }
-
-    private sealed record Field(string Name, int Min, int Max, string[]? Names)
-    {
-        /// <summary>Marks a field written as <c>*</c> or <c>?</c> (step 1): robfig/cron's rule for day matching.</summary>
-        public const ulong StarBit = 1UL << 63;
-
-        public bool TryParse(string text, out ulong bits, out string error)
-        {
-            bits = 0;
-            foreach (var part in text.Split(','))
-            {
-                if (!TryParseRange(part, out var rangeBits, out error))
-                {
-                    return false;
-                }
-
-                bits |= rangeBits;
-            }
-
-            error = "";
-            return true;
-        }
-
-        private bool TryParseRange(string part, out ulong bits, out string error)
-        {
-            bits = 0;
-            var slash = part.Split('/');
-            var dash = slash[0].Split('-');
-            int start, end;
-            var star = false;
-            if (slash.Length > 2 || dash.Length > 2)
-            {
-                error = $"{Name} field \"{part}\" is not a value, a range a-b, or a step x/n";
-                return false;
-            }
-
-            if (dash[0] is "*" or "?")
-            {
-                if (dash.Length > 1)
-                {
-                    error = $"{Name} field \"{part}\": * cannot start a range";
-                    return false;
-                }
-
-                (start, end, star) = (Min, Max == 7 ? 6 : Max, true);
-            }
-            else
-            {
-                if (!TryValue(dash[0], out start, out error))
-                {
-                    return false;
-                }
-
-                end = start;
-                if (dash.Length == 2 && !TryValue(dash[1], out end, out error))
-                {
-                    return false;
-                }
-            }
-
-            var step = 1;
-            if (slash.Length == 2)
-            {
-                if (!int.TryParse(slash[1], NumberStyles.None, CultureInfo.InvariantCulture, out step) || step < 1)
-                {
-                    error = $"{Name} field \"{part}\": the step must be a positive whole number";
-                    return false;
-                }
-
-                // "N/step" means "N-max/step".
-                if (dash.Length == 1 && !star)
-                {
-                    end = Max == 7 ? 6 : Max;
-                }
-
-                if (step > 1)
-                {
-                    star = false;
-                }
-            }
-
-            if (start < Min)
-            {
-                error = $"{Name} field \"{part}\": {start} is below the minimum {Min}";
-                return false;
-            }
-
-            if (end > Max)
-            {
-                error = $"{Name} field \"{part}\": {end} is above the maximum {Max}";
-                return false;
-            }
-
-            if (start > end)
-            {
-                error = $"{Name} field \"{part}\": the range starts after it ends";
-                return false;
-            }
-
-            for (var v = start; v <= end; v += step)
-            {
-                bits |= 1UL << v;
-            }
-
-            if (star)
-            {
-                bits |= StarBit;
-            }
-
-            error = "";
-            return true;
-        }
-
-        private bool TryValue(string text, out int value, out string error)
-        {
-            error = "";
-            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value))
-            {
-                return true;
-            }
-
-            if (Names is not null)
-            {
-                var index = Array.FindIndex(Names, n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
-                if (index >= 0)
-                {
-                    value = index + (Min == 1 ? 1 : 0);
-                    return true;
-                }
-            }
-
-            error = Names is null
-                ? $"{Name} field: \"{text}\" is not a number"
-                : $"{Name} field: \"{text}\" is not a number or a name ({string.Join(", ", Names)})";
-            return false;
-        }
     }
 }

@@ -34,14 +34,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 5010, Level = LogLevel.Error, Message = "Tick {Key} failed")]
     public static partial void TickFailed(ILogger logger, string key, Exception exception);
 
-    [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "This replica ({Identity}) is now the cron leader; scheduling {Count} job(s)")]
-    public static partial void Elected(ILogger logger, string identity, int count);
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "This replica ({Identity}) is now the cron leader; scheduling every trigger")]
+    public static partial void Elected(ILogger logger, string identity);
 
-    [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "This replica ({Identity}) lost cron leadership; all jobs removed")]
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "This replica ({Identity}) stopped leading cron; every schedule removed from Quartz")]
     public static partial void Demoted(ILogger logger, string identity);
-
-    [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "Cron leader is now {Leader}")]
-    public static partial void NewLeader(ILogger logger, string leader);
 
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Leader election error: {Error}")]
     public static partial void ElectionError(ILogger logger, string error);

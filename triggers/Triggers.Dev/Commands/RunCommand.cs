@@ -98,7 +98,7 @@ internal static class RunCommand
             }
         }
 
-        await SendCommands.FireCronAsync(runner.Worker("cron").Address, "default", "todo-mutating-handler", cancellationToken).ConfigureAwait(false);
+        await SendCommands.FireCronAsync(runner.Worker("cron").Address, "default", "todo-mutating-handler", runner.CronRunToken, cancellationToken).ConfigureAwait(false);
 
         const int expected = 6;
         if (!await WaitAsync(() => feed.Count - before >= expected, DemoTimeout, cancellationToken).ConfigureAwait(false))

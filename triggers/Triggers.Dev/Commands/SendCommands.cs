@@ -56,21 +56,28 @@ internal static class SendCommands
     {
         if (line.Positional.Count != 2 || line.Positional[1].Split('/') is not [{ Length: > 0 } ns, { Length: > 0 } name])
         {
-            throw new UsageException("usage: triggers-dev fire NAMESPACE/NAME [--cron URL]");
+            throw new UsageException("usage: triggers-dev fire NAMESPACE/NAME [--cron URL] [--token TOKEN]");
         }
 
-        var cron = line.Option("cron") ?? Session.Load(Session.DefaultPath)?.CronWorker
+        var session = Session.Load(Session.DefaultPath);
+        var cron = line.Option("cron") ?? session?.CronWorker
             ?? throw new InvalidOperationException("no running triggers-dev found: start `triggers-dev run` first or pass --cron URL");
-        await FireCronAsync(new Uri(cron), ns, name, cancellationToken).ConfigureAwait(false);
+        await FireCronAsync(new Uri(cron), ns, name, line.Option("token") ?? session?.CronRunToken, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"fired CronJobTrigger {ns}/{name}").ConfigureAwait(false);
         return 0;
     }
 
     /// <summary>Asks the cron worker to fire a trigger once now (its run endpoint, enabled by the local runner).</summary>
-    public static async Task FireCronAsync(Uri cronWorker, string @namespace, string name, CancellationToken cancellationToken)
+    public static async Task FireCronAsync(Uri cronWorker, string @namespace, string name, string? token, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = cronWorker, Timeout = TimeSpan.FromSeconds(30) };
-        using var response = await http.PostAsync($"cron/{Uri.EscapeDataString(@namespace)}/{Uri.EscapeDataString(name)}/run", null, cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"cron/{Uri.EscapeDataString(@namespace)}/{Uri.EscapeDataString(name)}/run");
+        if (token is { Length: > 0 })
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

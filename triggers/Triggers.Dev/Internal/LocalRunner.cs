@@ -50,6 +50,9 @@ internal sealed class LocalRunner : IAsyncDisposable
 
     public IReadOnlyList<HostedWorker> Workers { get; private set; } = [];
 
+    /// <summary>The bearer token of the cron worker's run endpoint (<c>triggers-dev fire</c> reads it from the session file).</summary>
+    public string CronRunToken { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     public HostedWorker Worker(string name) => Workers.Single(w => w.Name == name);
 
     public static async Task<LocalRunner> StartAsync(RunSettings settings, CancellationToken cancellationToken)
@@ -141,7 +144,7 @@ internal sealed class LocalRunner : IAsyncDisposable
         {
             new("nats", NatsWorkerHost.Build(NatsWorkerHost.CreateBuilder([.. common, $"--Nats:Url={NatsUrl}"]))),
             new("kafka", KafkaWorkerHost.Build(KafkaWorkerHost.CreateBuilder([.. common, $"--Kafka:BootstrapServers={KafkaBootstrap}"]))),
-            new("cron", CronWorkerHost.Build(CronWorkerHost.CreateBuilder([.. common, $"--Triggers:StatePath={state}", "--Cron:EnableRunEndpoint=true"]))),
+            new("cron", CronWorkerHost.Build(CronWorkerHost.CreateBuilder([.. common, $"--Triggers:StatePath={state}", "--Cron:EnableRunEndpoint=true", $"--Cron:RunEndpointToken={CronRunToken}"]))),
         };
         foreach (var worker in workers)
         {
@@ -151,7 +154,7 @@ internal sealed class LocalRunner : IAsyncDisposable
 
         Workers = workers;
         _sessionPath = settings.SessionPath;
-        new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId, NatsServerProcessId)
+        new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId, NatsServerProcessId, CronRunToken)
             .Save(settings.SessionPath);
     }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Triggers.Dev.Internal;
 
 /// <summary>Where a running <c>triggers-dev run</c> can be reached; written at start so <c>publish</c>, <c>produce</c> and <c>fire</c> find it.</summary>
-internal sealed record Session(string Nats, string Kafka, string NatsWorker, string KafkaWorker, string CronWorker, int ProcessId, int? NatsServerProcessId)
+internal sealed record Session(string Nats, string Kafka, string NatsWorker, string KafkaWorker, string CronWorker, int ProcessId, int? NatsServerProcessId, string? CronRunToken = null)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

@@ -17,7 +17,7 @@ internal static class Usage
               are delivered (exit 0) unless --watch.
           triggers-dev publish nats SUBJECT DATA [--nats URL] [--header K=V]
           triggers-dev produce kafka TOPIC DATA [--key K] [--kafka BOOTSTRAP]
-          triggers-dev fire NAMESPACE/NAME [--cron URL]
+          triggers-dev fire NAMESPACE/NAME [--cron URL] [--token TOKEN]
               Send a test event into the running setup (addresses come from the running runner's
               session file, ~/.triggers-dev/session.json, or TRIGGERS_DEV_SESSION).
           triggers-dev validate [PATH] [--json]

@@ -63,4 +63,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3090, Level = LogLevel.Information, Message = "Subscription {Key}: its trigger was deleted, so its JetStream consumer {Stream}/{Consumer} was deleted")]
     public static partial void ConsumerDeleted(ILogger logger, string key, string stream, string consumer);
+
+    [LoggerMessage(EventId = 3037, Level = LogLevel.Warning, Message = "Event {EventId} to {Function}: dead-letter subject {DeadLetterSubject} did not acknowledge ({Reason}); the event stays in stream {Stream} and is tried again in {Delay}")]
+    public static partial void DeadLetterNotAcknowledged(ILogger logger, string eventId, string function, string deadLetterSubject, string reason, string stream, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3038, Level = LogLevel.Error, Message = "Event {EventId} on {Subject} not delivered to {Function}: {Reason}; the dead letter to {DeadLetterSubject} failed too and core NATS cannot hold the event: lost")]
+    public static partial void DeadLetterLost(ILogger logger, string eventId, string subject, string function, string reason, string deadLetterSubject);
 }

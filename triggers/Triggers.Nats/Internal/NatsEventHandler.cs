@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Primitives;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -8,33 +7,21 @@ using Triggers.Core.Resources;
 
 namespace Triggers.Nats.Internal;
 
-/// <summary>The context of one running subscription that every message of it shares.</summary>
-internal sealed record SubscriptionContext(NatsSubscriptionPlan Plan, TagList Tags, string Source)
-{
-    /// <summary>Log scope of every message of the subscription: which trigger and function it serves.</summary>
-    public IReadOnlyList<KeyValuePair<string, object?>> LogScope { get; } =
-    [
-        new("Trigger", Plan.Trigger.ToString()),
-        new("Function", $"{Plan.Function.Namespace}/{Plan.Function.Name}"),
-        new("Subject", Plan.Subject),
-    ];
-
-    public static SubscriptionContext For(NatsSubscriptionPlan plan) =>
-        new(plan,
-            TriggerMetrics.Tags(NatsTrigger.KindName, plan.Trigger.ToString(), $"{plan.Function.Namespace}/{plan.Function.Name}"),
-            $"/apis/kubeless.io/v1beta1/namespaces/{plan.Trigger.Namespace}/natstriggers/{plan.Trigger.Name}");
-}
-
 /// <summary>Turns one NATS message into a POST and settles it: reply, ack, nak with backoff, or dead-letter.</summary>
 internal sealed class NatsEventHandler(
     IEventDispatcher dispatcher,
+    DeliveryOutcomeRule rule,
     TriggerMetrics metrics,
     NatsConnectionHolder connection,
+    NatsDeadLetters deadLetters,
     TimeProvider time,
     ILogger<NatsEventHandler> logger)
 {
     /// <summary>CloudEvents type of every NATS event.</summary>
     public const string EventType = "io.kubeless.natstrigger.message";
+
+    /// <summary>The clock every wait of the worker runs on.</summary>
+    public TimeProvider Time => time;
 
     /// <summary>How long a best-effort settle (nak of abandoned work) may take on shutdown.</summary>
     private static readonly TimeSpan SettleOnAbortTimeout = TimeSpan.FromSeconds(2);
@@ -59,10 +46,27 @@ internal sealed class NatsEventHandler(
             metrics.Retried(context.Tags, result.Attempts - 1);
         }
 
-        if (!result.IsDelivered)
+        // Core NATS has no redelivery: after the in-process retries the event is settled for good.
+        var decision = rule.Decide(result, plan.Policy, SourceDurability.Transient, plan.DeadLetterSubject is not null, result.Attempts);
+        if (decision.Action == Settlement.DeadLetter)
         {
-            // Core NATS has no redelivery: after the in-process retries the event is settled for good.
-            await DeadLetterOrDiscardAsync(context, triggerEvent, msg.Subject, msg.Data, msg.Headers, result, result.Attempts, cancellationToken).ConfigureAwait(false);
+            var failure = await deadLetters.WriteAsync(context, triggerEvent, msg.Subject, msg.Data, msg.Headers, result, result.Attempts, acknowledged: false, cancellationToken).ConfigureAwait(false);
+            if (failure is null)
+            {
+                metrics.DeadLettered(context.Tags);
+                Log.DeadLettered(logger, triggerEvent.Id, msg.Subject, Name(plan), result.Reason, result.Attempts, plan.DeadLetterSubject!);
+            }
+            else
+            {
+                metrics.DeadLetterFailed(context.Tags);
+                metrics.Skipped(context.Tags);
+                Log.DeadLetterLost(logger, triggerEvent.Id, msg.Subject, Name(plan), $"{result.Reason}; {failure}", plan.DeadLetterSubject!);
+            }
+        }
+        else if (decision.Action == Settlement.Skip)
+        {
+            metrics.Skipped(context.Tags);
+            Log.Discarded(logger, triggerEvent.Id, msg.Subject, Name(plan), result.Reason, result.Attempts);
         }
 
         if (!string.IsNullOrEmpty(msg.ReplyTo))
@@ -71,13 +75,20 @@ internal sealed class NatsEventHandler(
         }
     }
 
-    /// <summary>JetStream: one POST per delivery; ack, nak with backoff, or terminate and dead-letter on the last delivery.</summary>
+    /// <summary>
+    /// JetStream: one POST per delivery, settled by <see cref="DeliveryOutcomeRule"/>: ack; nak with
+    /// delay (backoff or Retry-After) for as long as it takes when there is no dead-letter subject; an
+    /// acknowledged dead letter, then ack, after the last attempt; a dead letter no stream
+    /// acknowledged leaves the event in its stream, tried again with backoff.
+    /// </summary>
     public async Task HandleJetStreamAsync(SubscriptionContext context, INatsJSMsg<byte[]> msg, CancellationToken cancellationToken)
     {
         var plan = context.Plan;
         var js = plan.JetStream!;
         var metadata = msg.Metadata;
-        var attempt = (int)Math.Min(int.MaxValue, metadata?.NumDelivered ?? 1);
+        var sequence = metadata?.Sequence.Stream ?? 0;
+        var delivered = (int)Math.Min(int.MaxValue, metadata?.NumDelivered ?? 1);
+        var attempts = Math.Max(1, delivered - context.Uncounted.GetValueOrDefault(sequence));
         var id = metadata is { } m ? $"{m.Stream}-{m.Sequence.Stream}" : null;
         var triggerEvent = ToEvent(context, msg.Subject, msg.Data, msg.Headers, id, metadata?.Timestamp);
 
@@ -95,29 +106,51 @@ internal sealed class NatsEventHandler(
 
         try
         {
-            if (result.IsDelivered)
+            var hasDeadLetter = plan.DeadLetterSubject is not null;
+            var decision = rule.Decide(result, plan.Policy with { MaxAttempts = js.MaxDeliver }, SourceDurability.Durable, hasDeadLetter, attempts);
+            if (decision.Action == Settlement.DeadLetter)
+            {
+                var failure = await deadLetters.WriteAsync(context, triggerEvent, msg.Subject, msg.Data, msg.Headers, result, attempts, acknowledged: true, cancellationToken).ConfigureAwait(false);
+                if (failure is null)
+                {
+                    metrics.DeadLettered(context.Tags);
+                    Log.DeadLettered(logger, triggerEvent.Id, msg.Subject, Name(plan), result.Reason, attempts, plan.DeadLetterSubject!);
+                }
+                else
+                {
+                    decision = rule.AfterDeadLetterFailed(plan.Policy, SourceDurability.Durable, Math.Max(1, attempts - js.MaxDeliver + 1));
+                    metrics.DeadLetterFailed(context.Tags);
+                    Log.DeadLetterNotAcknowledged(logger, triggerEvent.Id, Name(plan), plan.DeadLetterSubject!, failure, js.Stream, decision.Delay);
+                }
+            }
+
+            switch (decision.Action)
+            {
+                case Settlement.Retry:
+                    if (!decision.CountsAsAttempt && result.CircuitOpen)
+                    {
+                        context.Uncounted.AddOrUpdate(sequence, 1, static (_, n) => n + 1);
+                    }
+
+                    metrics.Retried(context.Tags, 1);
+                    Log.Nacked(logger, triggerEvent.Id, plan.Function.Name, result.Reason, attempts, hasDeadLetter ? js.MaxDeliver : 0, decision.Delay);
+                    await msg.NakAsync(delay: decision.Delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    return;
+                case Settlement.Skip:
+                    metrics.Skipped(context.Tags);
+                    Log.Discarded(logger, triggerEvent.Id, msg.Subject, Name(plan), result.Reason, attempts);
+                    break;
+            }
+
+            context.Uncounted.TryRemove(sequence, out _);
+            if (decision.Action == Settlement.Acknowledge)
             {
                 await msg.AckAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                return;
             }
-
-            if (result.Outcome == DispatchOutcome.Retryable && attempt < js.MaxDeliver)
+            else
             {
-                var delay = Backoff.Next(plan.Policy, attempt - 1);
-                metrics.Retried(context.Tags, 1);
-                Log.Nacked(logger, triggerEvent.Id, plan.Function.Name, result.Reason, attempt, js.MaxDeliver, delay);
-                await msg.NakAsync(delay: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return;
+                await msg.AckTerminateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-
-            if (!await DeadLetterOrDiscardAsync(context, triggerEvent, msg.Subject, msg.Data, msg.Headers, result, attempt, cancellationToken).ConfigureAwait(false))
-            {
-                // The dead letter could not be written: keep the event in the stream rather than lose it.
-                await msg.NakAsync(delay: Backoff.Next(plan.Policy, attempt - 1), cancellationToken: cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            await msg.AckTerminateAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -164,54 +197,7 @@ internal sealed class NatsEventHandler(
         }
     }
 
-    /// <summary>Returns false only when a dead-letter subject is set and publishing to it failed.</summary>
-    private async Task<bool> DeadLetterOrDiscardAsync(
-        SubscriptionContext context, TriggerEvent triggerEvent, string subject, byte[]? body, NatsHeaders? headers, DispatchResult result, int attempts, CancellationToken cancellationToken)
-    {
-        var plan = context.Plan;
-        var function = $"{plan.Function.Namespace}/{plan.Function.Name}";
-        if (plan.DeadLetterSubject is not { } deadLetter)
-        {
-            metrics.Skipped(context.Tags);
-            Log.Discarded(logger, triggerEvent.Id, subject, function, result.Reason, attempts);
-            return true;
-        }
-
-        var dlHeaders = new NatsHeaders();
-        if (headers is not null)
-        {
-            foreach (var (key, value) in headers)
-            {
-                dlHeaders[key] = value;
-            }
-        }
-
-        dlHeaders[NatsHeaderNames.OriginalSubject] = subject;
-        dlHeaders[NatsHeaderNames.Error] = result.Reason;
-        dlHeaders[NatsHeaderNames.Attempts] = attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        dlHeaders[NatsHeaderNames.Outcome] = result.Outcome.ToString();
-        dlHeaders[NatsHeaderNames.Trigger] = plan.Trigger.ToString();
-        dlHeaders[NatsHeaderNames.Function] = function;
-        dlHeaders[NatsHeaderNames.EventId] = triggerEvent.Id;
-        if (result.StatusCode is { } status)
-        {
-            dlHeaders[NatsHeaderNames.Status] = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        try
-        {
-            await connection.Connection.PublishAsync(deadLetter, body ?? [], dlHeaders, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Log.DeadLetterFailed(logger, triggerEvent.Id, deadLetter, e);
-            return false;
-        }
-
-        metrics.DeadLettered(context.Tags);
-        Log.DeadLettered(logger, triggerEvent.Id, subject, function, result.Reason, attempts, deadLetter);
-        return true;
-    }
+    private static string Name(NatsSubscriptionPlan plan) => $"{plan.Function.Namespace}/{plan.Function.Name}";
 
     private async Task ReplyAsync(string eventId, string replyTo, DispatchResult result, CancellationToken cancellationToken)
     {
@@ -224,6 +210,11 @@ internal sealed class NatsEventHandler(
         if (!result.IsDelivered)
         {
             headers[NatsHeaderNames.Error] = result.Reason;
+        }
+
+        if (result.ResponseTruncated)
+        {
+            headers[NatsHeaderNames.ReplyTruncated] = "true";
         }
 
         if (!string.IsNullOrEmpty(result.ResponseContentType))

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using Triggers.Core.Dispatch;
 
 namespace Triggers.Nats.Internal;
 
@@ -270,11 +271,11 @@ internal sealed class JetStreamSubscription(
             catch (Exception e)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 8))));
+                var delay = Backoff.Next(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), failures);
                 Log.ConsumeFailed(Logger, Plan.Key, Plan.JetStream!.Consumer, delay, e);
                 try
                 {
-                    await Task.Delay(delay, stopping).ConfigureAwait(false);
+                    await Backoff.DelayAsync(delay, handler.Time, stopping).ConfigureAwait(false);
                     consumer = await CreateConsumerAsync(js, stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)

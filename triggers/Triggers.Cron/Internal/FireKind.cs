@@ -1,0 +1,9 @@
+namespace Triggers.Cron.Internal;
+
+/// <summary>How a fire came about.</summary>
+internal enum FireKind
+{
+    Scheduled,
+    Late,
+    RunNow,
+}
