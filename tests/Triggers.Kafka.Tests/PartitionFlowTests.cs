@@ -9,7 +9,7 @@ public sealed class PartitionFlowTests
     [Fact]
     public void Lowest_Pending_Moves_Only_Past_Records_That_Settled_With_Everything_Before_Them()
     {
-        using var flow = new PartitionFlow(new TopicPartition("t", 0), CancellationToken.None);
+        using var flow = new PartitionFlow(new TopicPartition("t", 0));
         foreach (var offset in new long[] { 10, 11, 12, 13, 14 })
         {
             flow.AddPending(offset);
@@ -36,7 +36,7 @@ public sealed class PartitionFlowTests
     [Fact]
     public async Task Drain_Completes_Once_The_Last_Detached_Run_Ends()
     {
-        using var flow = new PartitionFlow(new TopicPartition("t", 0), CancellationToken.None);
+        using var flow = new PartitionFlow(new TopicPartition("t", 0));
         flow.BeginRun();
         flow.BeginRun();
         var drained = flow.DrainAsync();
@@ -46,7 +46,7 @@ public sealed class PartitionFlowTests
         Assert.True(drained.IsCompleted);
         await drained;
 
-        using var idle = new PartitionFlow(new TopicPartition("t", 1), CancellationToken.None);
+        using var idle = new PartitionFlow(new TopicPartition("t", 1));
         Assert.True(idle.DrainAsync().IsCompleted);
     }
 }

@@ -14,6 +14,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
 {
     public const string LagInstrument = "triggers.kafka.consumer_lag";
     public const string BufferedInstrument = "triggers.kafka.buffered";
+    public const string BufferedBytesInstrument = "triggers.kafka.buffered_bytes";
 
     private readonly Dictionary<string, KafkaConsumerRunner> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -41,6 +42,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         _deadLetters = new DeadLetterWriter(options, loggers.CreateLogger<DeadLetterWriter>());
         metrics.Meter.CreateObservableGauge(LagInstrument, ObserveLag, "{record}", "Records in the partition not yet committed by the (trigger, function) consumer group.");
         metrics.Meter.CreateObservableGauge(BufferedInstrument, ObserveBuffered, "{record}", "Records received and not yet settled, held in memory by the (trigger, function) consumer.");
+        metrics.Meter.CreateObservableGauge(BufferedBytesInstrument, ObserveBufferedBytes, "By", "Bytes of the records received and not yet settled, held in memory by the (trigger, function) consumer.");
     }
 
     /// <summary>Keys of the running consumers (<c>namespace/trigger/function</c>).</summary>
@@ -131,6 +133,9 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
 
     private IEnumerable<System.Diagnostics.Metrics.Measurement<int>> ObserveBuffered() =>
         _snapshot.Select(r => new System.Diagnostics.Metrics.Measurement<int>(r.Buffered, [new("trigger", r.Plan.Trigger.ToString()), new("function", r.Plan.Function.Name)]));
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveBufferedBytes() =>
+        _snapshot.Select(r => new System.Diagnostics.Metrics.Measurement<long>(r.BufferedBytes, [new("trigger", r.Plan.Trigger.ToString()), new("function", r.Plan.Function.Name)]));
 
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveLag()
     {
