@@ -78,4 +78,47 @@ public sealed class DeadLetterTests
         Assert.Single(scenario.Function.Requests, r => r.BodyText == "0:3");
         Assert.Equal(10, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
     }
+
+    [Fact]
+    public async Task A_Failed_Dead_Letter_Write_Is_Retried_And_The_Offset_Stays_Before_The_Record_Until_It_Is_Written()
+    {
+        var topic = "dlq-fail-" + Guid.NewGuid().ToString("N")[..8];
+        var deadLetterTopic = topic + "-dead";
+        await using var scenario = await Scenario.StartAsync(topic, partitions: 1);
+        scenario.Cluster.CreateTopic(deadLetterTopic, 1);
+        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {deadLetterTopic}");
+        scenario.Function.Respond(r => r.BodyText == "0:3" ? new FunctionReply(400, "bad input") : FunctionReply.Ok);
+        await scenario.ProduceAsync(10);
+
+        // Kafka API key 0 = Produce: the next dead-letter writes are refused by the broker.
+        scenario.Cluster.PushRequestErrors(0, Enumerable.Repeat(Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 12).ToArray());
+        await using var worker = await InProcessWorker.StartAsync(scenario.Settings());
+
+        // While the dead letter is not written, the committed offset never passes the record (3)
+        // and, in partition order, the records after it wait.
+        var sawFailingWindow = false;
+        await Eventually.WaitUntilAsync(() =>
+        {
+            var committed = scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 1)[0];
+            var laterDelivered = scenario.Function.Requests.Any(r => r.BodyText == "0:4");
+            var poisonSeen = scenario.Function.Requests.Any(r => r.BodyText == "0:3");
+            if (scenario.Cluster.EndOffset(deadLetterTopic) > 0)
+            {
+                return true;
+            }
+
+            Assert.True(committed <= 3, $"committed offset {committed} passed the record whose dead letter is not written");
+            Assert.False(laterDelivered, "a record after the unwritten dead letter was delivered");
+            sawFailingWindow |= poisonSeen;
+            return false;
+        }, "the dead letter is written once the broker accepts it", TimeSpan.FromSeconds(60));
+        Assert.True(sawFailingWindow, "the dead-letter writes were refused for a while after the record was rejected");
+
+        var letter = Assert.Single(await Task.Run(() => scenario.Cluster.ReadAll(deadLetterTopic, 1, TimeSpan.FromSeconds(30))));
+        Assert.Equal("0:3", Encoding.UTF8.GetString(letter.Message.Value));
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 1)[0] == 10,
+            "the committed offset moves past the dead-lettered record to the end (10)", TimeSpan.FromSeconds(30));
+        Assert.Equal(10, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
+    }
 }

@@ -15,6 +15,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
     public const string LagInstrument = "triggers.kafka.consumer_lag";
     public const string BufferedInstrument = "triggers.kafka.buffered";
     public const string BufferedBytesInstrument = "triggers.kafka.buffered_bytes";
+    public const string AbandonedInstrument = "triggers.kafka.abandoned";
 
     private readonly Dictionary<string, KafkaConsumerRunner> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -24,6 +25,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
     private readonly TriggerMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
+    private readonly System.Diagnostics.Metrics.Counter<long> _abandoned;
     private volatile KafkaConsumerRunner[] _snapshot = [];
     private int _disposed;
 
@@ -42,6 +44,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         _deadLetters = new DeadLetterWriter(options, loggers.CreateLogger<DeadLetterWriter>());
         metrics.Meter.CreateObservableGauge(LagInstrument, ObserveLag, "{record}", "Records in the partition not yet committed by the (trigger, function) consumer group.");
         metrics.Meter.CreateObservableGauge(BufferedInstrument, ObserveBuffered, "{record}", "Records received and not yet settled, held in memory by the (trigger, function) consumer.");
+        _abandoned = metrics.Meter.CreateCounter<long>(AbandonedInstrument, "{record}", "In-flight POSTs cancelled because the grace period of a partition being given up (revoke, edit, stop) ran out; their records are delivered again.");
         metrics.Meter.CreateObservableGauge(BufferedBytesInstrument, ObserveBufferedBytes, "By", "Bytes of the records received and not yet settled, held in memory by the (trigger, function) consumer.");
     }
 
@@ -67,7 +70,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
                 await old.DisposeAsync().ConfigureAwait(false);
             }
 
-            var runner = new KafkaConsumerRunner(plan, _options.Value, _dispatcher, _deadLetters, _metrics, _time, _loggers.CreateLogger("Triggers.Kafka.Consumer"));
+            var runner = new KafkaConsumerRunner(plan, _options.Value, _dispatcher, _deadLetters, _metrics, _abandoned, _time, _loggers.CreateLogger("Triggers.Kafka.Consumer"));
             runner.Start();
             _running[plan.Key] = runner;
             Publish();

@@ -37,13 +37,14 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         IEventDispatcher dispatcher,
         DeadLetterWriter deadLetters,
         TriggerMetrics metrics,
+        System.Diagnostics.Metrics.Counter<long> abandoned,
         TimeProvider time,
         ILogger logger)
     {
         _plan = plan;
         _options = options;
         _logger = logger;
-        var settler = new RecordSettler(plan, options, dispatcher, deadLetters, metrics, time, logger, _settled);
+        var settler = new RecordSettler(plan, options, dispatcher, deadLetters, metrics, abandoned, time, logger, _settled);
         var dispatch = new PartitionDispatcher(plan, options.MaxUncommittedPerPartition, settler, logger);
         _partitions = new AssignedPartitions(plan, options, dispatch, _settled, logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };

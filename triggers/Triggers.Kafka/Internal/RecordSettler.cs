@@ -20,6 +20,7 @@ internal sealed class RecordSettler
     private readonly IEventDispatcher _dispatcher;
     private readonly DeadLetterWriter _deadLetters;
     private readonly TriggerMetrics _metrics;
+    private readonly System.Diagnostics.Metrics.Counter<long> _abandoned;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SettledRecords _settled;
@@ -34,6 +35,7 @@ internal sealed class RecordSettler
         IEventDispatcher dispatcher,
         DeadLetterWriter deadLetters,
         TriggerMetrics metrics,
+        System.Diagnostics.Metrics.Counter<long> abandoned,
         TimeProvider time,
         ILogger logger,
         SettledRecords settled)
@@ -42,6 +44,7 @@ internal sealed class RecordSettler
         _dispatcher = dispatcher;
         _deadLetters = deadLetters;
         _metrics = metrics;
+        _abandoned = abandoned;
         _time = time;
         _logger = logger;
         _settled = settled;
@@ -116,7 +119,12 @@ internal sealed class RecordSettler
         {
             result = await _dispatcher.DispatchAsync(triggerEvent, _plan.Function, _plan.Policy, abandoned).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !abandoned.IsCancellationRequested)
+        catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
+        {
+            _abandoned.Add(1, _tags);
+            throw;
+        }
+        catch (Exception e)
         {
             Log.DispatchThrew(_logger, _plan.Key, record.Topic, record.Partition.Value, record.Offset.Value, e);
             return null;
