@@ -73,6 +73,15 @@ public sealed record DispatchResult(
 {
     public bool IsDelivered => Outcome == DispatchOutcome.Delivered;
 
+    /// <summary>The last failure was the endpoint's open circuit breaker refusing the call: it says nothing about this event.</summary>
+    public bool CircuitOpen { get; init; }
+
+    /// <summary>The function's last <c>Retry-After</c>, already capped by <c>Triggers:Delivery:MaxRetryAfter</c>.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>The function answered more than <c>Triggers:Delivery:MaxResponseBodyBytes</c>; <see cref="ResponseBody"/> holds the start.</summary>
+    public bool ResponseTruncated { get; init; }
+
     /// <summary>A short reason for logs and dead-letter headers ("HTTP 503", "timeout after 30s", ...).</summary>
     public string Reason => Error ?? (StatusCode is { } s ? $"HTTP {s}" : Outcome.ToString());
 }

@@ -5,19 +5,14 @@ using Polly.Timeout;
 
 namespace Triggers.Core.Dispatch;
 
-/// <summary>A dispatch POST: carries its delivery policy and counts the attempts that reached the wire.</summary>
-internal sealed class DispatchRequest(Uri url, DeliveryPolicy policy) : HttpRequestMessage(HttpMethod.Post, url)
-{
-    public DeliveryPolicy Policy { get; } = policy;
-
-    public int Attempts { get; set; }
-}
-
 /// <summary>
 /// Delivery in one handler: retries with backoff and jitter (honouring Retry-After) around a circuit
-/// breaker per endpoint around a per-attempt timeout. Same semantics as the Polly pipeline it
-/// replaces (and the same BrokenCircuitException and TimeoutRejectedException), in one async
-/// method per POST: the Polly pipeline cost about a third of the NATS worker's CPU per message
+/// breaker per endpoint around a per-attempt timeout. The timeout covers the whole exchange, the
+/// answer's body included (read here, bounded by <c>Triggers:Delivery:MaxResponseBodyBytes</c>), so a
+/// function that sends headers and then trickles its body cannot hold a slot for ever. A call the open
+/// breaker refuses is not an attempt: it waits and tries again, at most <c>maxAttempts</c> times.
+/// It throws the same BrokenCircuitException and TimeoutRejectedException as the Polly pipeline it
+/// replaces, in one async method per POST: the Polly pipeline cost about a third of the NATS worker's CPU per message
 /// (docs/benchmarks.md).
 /// </summary>
 internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider time) : DelegatingHandler
@@ -30,37 +25,49 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
         var policy = dispatch?.Policy ?? DeliveryPolicy.Default;
         var uri = request.RequestUri ?? throw new InvalidOperationException("A dispatch request needs an absolute URI.");
         var breaker = _breakers.GetOrAdd((uri.Scheme, uri.IdnHost, uri.Port), static (_, s) => new EndpointBreaker(s.delivery, s.time), (delivery, time));
-        for (var attempt = 0; ; attempt++)
+        for (int attempts = 0, refused = 0; ;)
         {
             HttpResponseMessage? response = null;
             Exception? error = null;
             if (!breaker.TryEnter(out var trial))
             {
+                refused++;
                 error = new BrokenCircuitException("The circuit is now open and is not allowing calls.");
             }
             else
             {
+                attempts++;
                 if (dispatch is not null)
                 {
                     dispatch.Attempts++;
                 }
 
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(policy.Timeout);
+                timeout.CancelAfter(Backoff.Clamp(policy.Timeout));
                 try
                 {
                     response = await base.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                    if (dispatch is not null)
+                    {
+                        (var body, dispatch.ResponseTruncated) = await ResponseBodyReader.ReadAsync(response.Content, delivery.MaxResponseBodyBytes, timeout.Token).ConfigureAwait(false);
+                        dispatch.ResponseBody = body;
+                    }
                 }
                 catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
                 {
+                    response?.Dispose();
+                    response = null;
                     error = new TimeoutRejectedException($"The operation didn't complete within the allowed timeout of '{policy.Timeout}'.", policy.Timeout, e);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
+                    response?.Dispose();
+                    response = null;
                     error = e;
                 }
                 catch
                 {
+                    response?.Dispose();
                     breaker.Abandon(trial);
                     throw;
                 }
@@ -68,7 +75,7 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
                 breaker.Record(!IsTransient(response, error), trial);
             }
 
-            if (attempt + 1 >= policy.MaxAttempts || !IsTransient(response, error))
+            if (attempts >= policy.MaxAttempts || refused >= policy.MaxAttempts || !IsTransient(response, error))
             {
                 if (error is not null)
                 {
@@ -78,11 +85,11 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
                 return response!;
             }
 
-            var delay = RetryAfter(response) is { } retryAfter
+            var delay = RetryAfter(response, time) is { } retryAfter
                 ? (retryAfter > delivery.MaxRetryAfter ? delivery.MaxRetryAfter : retryAfter)
-                : Backoff.Next(policy, attempt);
+                : Backoff.Next(policy, attempts + refused - 1);
             response?.Dispose();
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            await Backoff.DelayAsync(delay, time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -94,7 +101,8 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
         _ => false,
     };
 
-    private TimeSpan? RetryAfter(HttpResponseMessage? response)
+    /// <summary>The answer's Retry-After as a wait from now, if it sent one.</summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeProvider time)
     {
         var header = response?.Headers.RetryAfter;
         if (header?.Delta is { } delta)
@@ -110,119 +118,4 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
 
         return null;
     }
-}
-
-/// <summary>
-/// The circuit breaker of one endpoint. Closed: calls pass; it opens when, within the sampling
-/// duration, at least the minimum throughput of calls ended and the failed share reached the
-/// failure ratio. Open: calls are rejected for the break duration. Then half-open: one trial
-/// call passes; its success closes the circuit, its failure opens it again.
-/// </summary>
-internal sealed class EndpointBreaker(DeliveryOptions options, TimeProvider time)
-{
-    private const int Buckets = 10;
-
-    private readonly Lock _lock = new();
-    private readonly long _bucketTicks = Math.Max(1, options.BreakerSamplingDuration.Ticks / Buckets);
-    private readonly (long Index, int Calls, int Failures)[] _window = new (long, int, int)[Buckets];
-    private volatile int _state; // 0 closed, 1 open, 2 half-open with its trial out
-    private long _openUntil;
-
-    public bool TryEnter(out bool trial)
-    {
-        trial = false;
-        if (_state == 0)
-        {
-            return true;
-        }
-
-        lock (_lock)
-        {
-            if (_state == 1 && time.GetUtcNow().UtcTicks >= _openUntil)
-            {
-                _state = 2;
-                trial = true;
-                return true;
-            }
-
-            return _state == 0;
-        }
-    }
-
-    public void Record(bool success, bool trial)
-    {
-        lock (_lock)
-        {
-            var now = time.GetUtcNow().UtcTicks;
-            if (trial)
-            {
-                Reset();
-                if (success)
-                {
-                    _state = 0;
-                }
-                else
-                {
-                    Open(now);
-                }
-
-                return;
-            }
-
-            if (_state != 0)
-            {
-                return;
-            }
-
-            var index = now / _bucketTicks;
-            ref var bucket = ref _window[(int)(index % Buckets)];
-            if (bucket.Index != index)
-            {
-                bucket = (index, 0, 0);
-            }
-
-            bucket.Calls++;
-            if (success)
-            {
-                return;
-            }
-
-            bucket.Failures++;
-            int calls = 0, failures = 0;
-            foreach (var b in _window)
-            {
-                if (b.Index > index - Buckets)
-                {
-                    calls += b.Calls;
-                    failures += b.Failures;
-                }
-            }
-
-            if (calls >= options.BreakerMinimumThroughput && failures >= options.BreakerFailureRatio * calls)
-            {
-                Open(now);
-            }
-        }
-    }
-
-    /// <summary>A trial call that was cancelled by its caller proves nothing: the next call may try again.</summary>
-    public void Abandon(bool trial)
-    {
-        if (trial)
-        {
-            lock (_lock)
-            {
-                _state = 1;
-            }
-        }
-    }
-
-    private void Open(long now)
-    {
-        _openUntil = now + options.BreakerBreakDuration.Ticks;
-        _state = 1;
-        Reset();
-    }
-
-    private void Reset() => Array.Clear(_window);
 }

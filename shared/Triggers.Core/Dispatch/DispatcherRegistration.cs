@@ -12,6 +12,7 @@ public static class DispatcherRegistration
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEventDispatcher, HttpEventDispatcher>();
+        services.TryAddSingleton<DeliveryOutcomeRule>();
         services.AddHttpClient(HttpEventDispatcher.ClientName, client =>
             {
                 // Per-attempt timeouts come from DeliveryHandler; the client itself never gives up first.
@@ -34,20 +35,5 @@ public static class DispatcherRegistration
                 services.GetRequiredService<IOptions<TriggersOptions>>().Value.Delivery,
                 services.GetRequiredService<TimeProvider>()));
         return services;
-    }
-}
-
-/// <summary>Exponential backoff with jitter, shared by the dispatcher and the workers' own redelivery loops.</summary>
-public static class Backoff
-{
-    /// <summary>The delay before retry number <paramref name="attempt"/> (0-based): initial x 2^attempt, capped, with +/-20% jitter.</summary>
-    public static TimeSpan Next(DeliveryPolicy policy, int attempt) => Next(policy.InitialBackoff, policy.MaxBackoff, attempt);
-
-    public static TimeSpan Next(TimeSpan initial, TimeSpan max, int attempt)
-    {
-        var exponential = initial.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempt, 0, 30));
-        var capped = Math.Min(exponential, max.TotalMilliseconds);
-        var jittered = capped * (0.8 + (Random.Shared.NextDouble() * 0.4));
-        return TimeSpan.FromMilliseconds(Math.Min(jittered, max.TotalMilliseconds));
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -51,10 +50,27 @@ public sealed partial class HttpEventDispatcher(
 
             var client = clientFactory.CreateClient(ClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            var body = await ReadBodyAsync(response.Content, options.Value.Delivery.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+            if (request.ResponseBody is null)
+            {
+                // Only a client without the DeliveryHandler (a test's) gets here with the body unread.
+                (var unread, request.ResponseTruncated) = await ResponseBodyReader.ReadAsync(response.Content, options.Value.Delivery.MaxResponseBodyBytes, cancellationToken).ConfigureAwait(false);
+                request.ResponseBody = unread;
+            }
+
             var status = (int)response.StatusCode;
             var outcome = Classify(response.StatusCode);
-            var result = new DispatchResult(outcome, status, body, response.Content.Headers.ContentType?.ToString(), Math.Max(request.Attempts, 1), null, time.GetElapsedTime(started));
+            var retryAfter = outcome == DispatchOutcome.Retryable ? DeliveryHandler.RetryAfter(response, time) : null;
+            var maxRetryAfter = options.Value.Delivery.MaxRetryAfter;
+            var result = new DispatchResult(outcome, status, request.ResponseBody.Value, response.Content.Headers.ContentType?.ToString(), Math.Max(request.Attempts, 1), null, time.GetElapsedTime(started))
+            {
+                ResponseTruncated = request.ResponseTruncated,
+                RetryAfter = retryAfter > maxRetryAfter ? maxRetryAfter : retryAfter,
+            };
+            if (result.ResponseTruncated)
+            {
+                LogReplyTruncated(logger, target.Namespace, target.Name, options.Value.Delivery.MaxResponseBodyBytes);
+            }
+
             activity?.SetTag("http.response.status_code", status);
             activity?.SetTag("triggers.outcome", outcome.ToString());
             activity?.SetTag("triggers.attempts", result.Attempts);
@@ -76,7 +92,10 @@ public sealed partial class HttpEventDispatcher(
             activity?.SetTag("triggers.outcome", nameof(DispatchOutcome.Retryable));
             activity?.SetTag("triggers.attempts", Math.Max(request.Attempts, 1));
             LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(request.Attempts, 1), reason);
-            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request.Attempts, 1), reason, time.GetElapsedTime(started));
+            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request.Attempts, 1), reason, time.GetElapsedTime(started))
+            {
+                CircuitOpen = e is BrokenCircuitException,
+            };
         }
     }
 
@@ -137,50 +156,9 @@ public sealed partial class HttpEventDispatcher(
         }
     }
 
-    private static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContent content, int limit, CancellationToken cancellationToken)
-    {
-        var length = content.Headers.ContentLength;
-        if (length == 0)
-        {
-            return ReadOnlyMemory<byte>.Empty;
-        }
-
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            if (length is > 0 && length <= limit)
-            {
-                var exact = new byte[length.Value];
-                await stream.ReadExactlyAsync(exact, cancellationToken).ConfigureAwait(false);
-                return exact;
-            }
-
-            var buffer = new ArrayBufferWriter<byte>(4096);
-            var kept = 0;
-            var scratch = ArrayPool<byte>.Shared.Rent(16 * 1024);
-            try
-            {
-                int read;
-                while ((read = await stream.ReadAsync(scratch, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    // Past the limit the rest is drained and dropped so the connection can be reused.
-                    var keep = Math.Min(read, limit - kept);
-                    if (keep > 0)
-                    {
-                        buffer.Write(scratch.AsSpan(0, keep));
-                        kept += keep;
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
-
-            return buffer.WrittenMemory;
-        }
-    }
-
     [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "Dispatch to {Namespace}/{Function} failed after {Attempts} attempts: {Reason}")]
     private static partial void LogAttemptsFailed(ILogger logger, string @namespace, string function, int attempts, string reason);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "The answer of {Namespace}/{Function} was cut at Triggers:Delivery:MaxResponseBodyBytes ({Limit} bytes)")]
+    private static partial void LogReplyTruncated(ILogger logger, string @namespace, string function, int limit);
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Resources;
 
 namespace Triggers.Core.Hosting;
 
@@ -37,6 +39,13 @@ public sealed class TriggerMetrics : IDisposable
 
     public static TagList Tags(string kind, string trigger, string function) =>
         new() { { "kind", kind }, { "trigger", trigger }, { "function", function } };
+
+    /// <summary>The tags of every worker: <c>kind</c>, <c>trigger</c> and <c>function</c>, both as <c>namespace/name</c>.</summary>
+    public static TagList Tags(string kind, ResourceKey trigger, FunctionEndpoint function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Tags(kind, trigger.ToString(), $"{function.Namespace}/{function.Name}");
+    }
 
     public void Received(in TagList tags) => _received.Add(1, tags);
 
