@@ -55,6 +55,13 @@ public sealed class DeadLetterTests
             }
 
             Assert.False(string.IsNullOrEmpty(Header("dlq-error")));
+
+            // The product's dead-letter header names, with the dlq-* names above as their aliases.
+            Assert.Equal(topic, Header("Triggers-Original-Topic"));
+            Assert.Equal(Header("dlq-original-offset"), Header("Triggers-Original-Offset"));
+            Assert.Equal(Header("dlq-outcome"), Header("Triggers-Outcome"));
+            Assert.Equal(Header("dlq-attempts"), Header("Triggers-Attempts"));
+            Assert.Equal($"partition:{partition}/offset:{seq}", Header("Triggers-Event-Id"));
         }
 
         // Every record settled, so the group's committed offsets reach the end of every partition.

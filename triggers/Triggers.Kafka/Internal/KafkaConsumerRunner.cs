@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Triggers.Core.Dispatch;
-using Triggers.Core.Hosting;
 
 namespace Triggers.Kafka.Internal;
 
@@ -31,22 +30,14 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     private volatile Error? _fatal;
     private volatile bool _started;
 
-    public KafkaConsumerRunner(
-        KafkaSubscriptionPlan plan,
-        KafkaOptions options,
-        IEventDispatcher dispatcher,
-        DeadLetterWriter deadLetters,
-        TriggerMetrics metrics,
-        System.Diagnostics.Metrics.Counter<long> abandoned,
-        TimeProvider time,
-        ILogger logger)
+    public KafkaConsumerRunner(KafkaSubscriptionPlan plan, ConsumerServices services)
     {
         _plan = plan;
-        _options = options;
-        _logger = logger;
-        var settler = new RecordSettler(plan, options, dispatcher, deadLetters, metrics, abandoned, time, logger, _settled);
-        var dispatch = new PartitionDispatcher(plan, options.MaxUncommittedPerPartition, settler, logger);
-        _partitions = new AssignedPartitions(plan, options, dispatch, _settled, logger);
+        _options = services.Options;
+        _logger = services.Logger;
+        var settler = new RecordSettler(plan, services, _settled);
+        var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
+        _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
     }
 
