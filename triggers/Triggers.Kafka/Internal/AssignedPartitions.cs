@@ -13,9 +13,6 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
 {
     private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>While the consumer holds its budget, a partition none of whose records settled for this long stops counting against it.</summary>
-    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
-
     private readonly Dictionary<TopicPartition, PartitionFlow> _flows = [];
     private readonly HashSet<PartitionFlow> _touched = [];
     private readonly BufferBudget _budget = new(plan, options);
@@ -151,7 +148,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
             return false;
         }
 
-        MarkStuck(now);
+        _budget.MarkStuck(_flows.Values, now);
         return true;
     }
 
@@ -302,23 +299,6 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
             catch (KafkaException e)
             {
                 Log.CommitFailed(logger, plan.Key, e.Error.Reason);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The budget is held: a partition that settled nothing for <see cref="StuckAfter"/> (a record
-    /// or key retrying, a full window) stops counting against it until one of its records settles,
-    /// so that it cannot starve the others. It keeps taking records (other keys of it keep flowing)
-    /// up to its own bound, where it is paused.
-    /// </summary>
-    private void MarkStuck(long now)
-    {
-        foreach (var flow in _flows.Values)
-        {
-            if (!flow.Stuck && flow.Buffered > 0 && Stopwatch.GetElapsedTime(flow.LastSettled, now) >= StuckAfter)
-            {
-                flow.Stuck = true;
             }
         }
     }

@@ -12,6 +12,9 @@ namespace Triggers.Kafka.Internal;
 /// </summary>
 internal sealed class BufferBudget
 {
+    /// <summary>While the consumer holds its budget, a partition none of whose records settled for this long stops counting against it.</summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
+
     private readonly int _perPartition;
     private readonly long _bytes;
     private readonly int _holdRecords;
@@ -34,6 +37,23 @@ internal sealed class BufferBudget
 
     /// <summary>True when the records (and bytes) of the partitions that flow reach the hold budget.</summary>
     public bool IsHeld(int records, long bytes) => records >= _holdRecords || bytes >= _holdBytes;
+
+    /// <summary>
+    /// The budget is held: a partition that settled nothing for <see cref="StuckAfter"/> (a record
+    /// or key retrying, a full window) stops counting against it until one of its records settles,
+    /// so that it cannot starve the others. It keeps taking records (other keys of it keep flowing)
+    /// up to its own bound, where it is paused.
+    /// </summary>
+    public void MarkStuck(IEnumerable<PartitionFlow> flows, long now)
+    {
+        foreach (var flow in flows)
+        {
+            if (!flow.Stuck && flow.Buffered > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(flow.LastSettled, now) >= StuckAfter)
+            {
+                flow.Stuck = true;
+            }
+        }
+    }
 
     private long Share(int partitions) => _bytes / Math.Max(1, partitions);
 }
