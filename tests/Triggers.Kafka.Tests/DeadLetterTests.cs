@@ -128,4 +128,39 @@ public sealed class DeadLetterTests
             "the committed offset moves past the dead-lettered record to the end (10)", TimeSpan.FromSeconds(30));
         Assert.Equal(10, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
     }
+
+    [Fact]
+    public async Task Records_Refused_By_An_Open_Circuit_Breaker_Are_Not_Dead_Lettered_Unheard()
+    {
+        var topic = "dlq-breaker-" + Guid.NewGuid().ToString("N")[..8];
+        var deadLetterTopic = topic + "-dead";
+        await using var scenario = await Scenario.StartAsync(topic, partitions: 2);
+        scenario.Cluster.CreateTopic(deadLetterTopic, 1);
+        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {deadLetterTopic}");
+
+        // Partition 0's first three records always fail (503), so the endpoint's breaker opens;
+        // partition 1's records are fine but, while the breaker is open, refused before they reach the function.
+        scenario.Function.Respond(r => r.BodyText is "0:0" or "0:1" or "0:2"
+            ? new FunctionReply(503)
+            : new FunctionReply(Delay: TimeSpan.FromMilliseconds(100)));
+        var settings = scenario.Settings();
+        settings["Triggers:Delivery:BreakerMinimumThroughput"] = "4";
+        settings["Triggers:Delivery:BreakerBreakDuration"] = "00:00:00.5";
+        await scenario.ProduceAsync(20);
+        await using var worker = await InProcessWorker.StartAsync(settings);
+
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 2).Values.All(o => o == 10),
+            "every record is settled and committed", TimeSpan.FromSeconds(90));
+        Assert.Equal(10, scenario.Function.Requests.Where(r => r.BodyText.StartsWith("1:", StringComparison.Ordinal)).Select(r => r.BodyText).Distinct().Count());
+        var letters = await Task.Run(() => scenario.Cluster.ReadAll(deadLetterTopic, 4, TimeSpan.FromSeconds(5)));
+        Assert.Equal(3, letters.Count);
+        foreach (var letter in letters)
+        {
+            // Only records the function itself failed maxAttempts (3) times are dead letters.
+            Assert.StartsWith("0:", Encoding.UTF8.GetString(letter.Message.Value), StringComparison.Ordinal);
+            Assert.Equal("503", Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes("Triggers-Status")));
+            Assert.True(int.Parse(Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes("Triggers-Attempts")), CultureInfo.InvariantCulture) >= 3);
+        }
+    }
 }

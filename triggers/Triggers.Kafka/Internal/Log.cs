@@ -30,7 +30,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Consumer {Key}: committing offsets failed: {Reason}")]
     public static partial void CommitFailed(ILogger logger, string key, string reason);
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Consumer {Key}: record {Topic}[{Partition}]@{Offset} not delivered ({Reason}, {Attempts} attempts); retrying in {Delay} (no dead-letter topic, the partition waits)")]
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Consumer {Key}: record {Topic}[{Partition}]@{Offset} not delivered ({Reason}, {Attempts} attempts); retrying in {Delay} (the partition or key waits)")]
     public static partial void Redelivering(ILogger logger, string key, string topic, int partition, long offset, string reason, int attempts, TimeSpan delay);
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Consumer {Key}: record {Topic}[{Partition}]@{Offset} rejected as poison ({Reason}); skipped (no dead-letter topic)")]

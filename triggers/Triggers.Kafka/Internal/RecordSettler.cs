@@ -56,7 +56,12 @@ internal sealed class RecordSettler
                 continue;
             }
 
-            attempts += result.Attempts;
+            // A dispatch the open breaker ended says nothing about the record: it brings no dead letter nearer.
+            if (!result.CircuitOpen)
+            {
+                attempts += result.Attempts;
+            }
+
             var decision = _services.Outcomes.Decide(result, _plan.Policy, SourceDurability.Durable, _plan.DeadLetterTopic is not null, attempts, MaxBackoff);
             switch (decision.Action)
             {
