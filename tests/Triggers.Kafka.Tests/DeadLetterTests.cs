@@ -11,11 +11,8 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task Poison_And_Exhausted_Records_Land_In_The_Dead_Letter_Topic_With_Headers_And_Offsets_Move_Past()
     {
-        var topic = "dlq-src-" + Guid.NewGuid().ToString("N")[..8];
-        var deadLetterTopic = topic + "-dead";
-        await using var scenario = await Scenario.StartAsync(topic, partitions: 4);
-        scenario.Cluster.CreateTopic(deadLetterTopic, 1);
-        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {deadLetterTopic}");
+        await using var scenario = await StartWithDeadLetterTopicAsync("dlq-src", partitions: 4);
+        var (topic, deadLetterTopic) = (scenario.Topic, DeadLetterTopic(scenario));
         // Seq 5 of every partition is poison (400); seq 7 of partition 2 always fails with 503.
         scenario.Function.Respond(r => r.BodyText switch
         {
@@ -89,11 +86,8 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task A_Failed_Dead_Letter_Write_Is_Retried_And_The_Offset_Stays_Before_The_Record_Until_It_Is_Written()
     {
-        var topic = "dlq-fail-" + Guid.NewGuid().ToString("N")[..8];
-        var deadLetterTopic = topic + "-dead";
-        await using var scenario = await Scenario.StartAsync(topic, partitions: 1);
-        scenario.Cluster.CreateTopic(deadLetterTopic, 1);
-        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {deadLetterTopic}");
+        await using var scenario = await StartWithDeadLetterTopicAsync("dlq-fail", partitions: 1);
+        var (topic, deadLetterTopic) = (scenario.Topic, DeadLetterTopic(scenario));
         scenario.Function.Respond(r => r.BodyText == "0:3" ? new FunctionReply(400, "bad input") : FunctionReply.Ok);
         await scenario.ProduceAsync(10);
 
@@ -132,11 +126,8 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task Records_Refused_By_An_Open_Circuit_Breaker_Are_Not_Dead_Lettered_Unheard()
     {
-        var topic = "dlq-breaker-" + Guid.NewGuid().ToString("N")[..8];
-        var deadLetterTopic = topic + "-dead";
-        await using var scenario = await Scenario.StartAsync(topic, partitions: 2);
-        scenario.Cluster.CreateTopic(deadLetterTopic, 1);
-        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {deadLetterTopic}");
+        await using var scenario = await StartWithDeadLetterTopicAsync("dlq-breaker", partitions: 2);
+        var (topic, deadLetterTopic) = (scenario.Topic, DeadLetterTopic(scenario));
 
         // Partition 0's first three records always fail (503), so the endpoint's breaker opens;
         // partition 1's records are fine but, while the breaker is open, refused before they reach the function.
@@ -162,5 +153,16 @@ public sealed class DeadLetterTests
             Assert.Equal("503", Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes("Triggers-Status")));
             Assert.True(int.Parse(Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes("Triggers-Attempts")), CultureInfo.InvariantCulture) >= 3);
         }
+    }
+
+    private static string DeadLetterTopic(Scenario scenario) => scenario.Topic + "-dead";
+
+    /// <summary>A scenario whose trigger names a dead-letter topic (created, one partition).</summary>
+    private static async Task<Scenario> StartWithDeadLetterTopicAsync(string prefix, int partitions)
+    {
+        var scenario = await Scenario.StartAsync(prefix + "-" + Guid.NewGuid().ToString("N")[..8], partitions);
+        scenario.Cluster.CreateTopic(DeadLetterTopic(scenario), 1);
+        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {DeadLetterTopic(scenario)}");
+        return scenario;
     }
 }

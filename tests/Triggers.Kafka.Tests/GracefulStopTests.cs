@@ -21,14 +21,8 @@ public sealed partial class GracefulStopTests(ITestOutputHelper output)
     {
         const int Count = 3000;
         const int Partitions = 8;
-        await using var scenario = await Scenario.StartAsync("sigterm-" + Guid.NewGuid().ToString("N")[..8], partitions: Partitions);
-        scenario.WriteManifests("initialOffset: earliest\nordering: unordered\nmaxInFlight: 64");
-        var received = new ConcurrentQueue<string>();
-        scenario.Function.Respond(r =>
-        {
-            received.Enqueue(r.BodyText);
-            return new FunctionReply(Delay: Slow);
-        });
+        var (scenario, received) = await StartSlowAsync("sigterm", Partitions, "initialOffset: earliest\nordering: unordered\nmaxInFlight: 64");
+        await using var owned = scenario;
         var settings = scenario.Settings();
         await scenario.ProduceAsync(Count);
 
@@ -48,10 +42,7 @@ public sealed partial class GracefulStopTests(ITestOutputHelper output)
         await Eventually.WaitUntilAsync(() => received.Distinct().Count() >= Count || second.HasExited, "the restarted worker delivers the rest", TimeSpan.FromSeconds(90));
         Assert.False(second.HasExited, second.Tail);
 
-        // Once every partition's committed offset is at its end, nothing can come again.
-        await Eventually.WaitUntilAsync(
-            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, scenario.Topic, Partitions).Values.All(o => o == Count / Partitions),
-            "the restarted worker commits every partition to its end", TimeSpan.FromSeconds(30));
+        await WaitCommittedToEndAsync(scenario, Count, "the restarted worker commits every partition to its end");
         var all = received.ToList();
         output.WriteLine($"received in all: {all.Count}, distinct {all.Distinct().Count()}");
         Assert.Equal(Count, all.Distinct().Count());
@@ -62,14 +53,8 @@ public sealed partial class GracefulStopTests(ITestOutputHelper output)
     public async Task Editing_A_Trigger_Mid_Flight_Lets_In_Flight_Posts_Finish_Without_Duplicates()
     {
         const int Count = 400;
-        await using var scenario = await Scenario.StartAsync("edit-" + Guid.NewGuid().ToString("N")[..8], partitions: 4);
-        scenario.WriteManifests("initialOffset: earliest\nordering: unordered\nmaxInFlight: 16");
-        var received = new ConcurrentQueue<string>();
-        scenario.Function.Respond(r =>
-        {
-            received.Enqueue(r.BodyText);
-            return new FunctionReply(Delay: Slow);
-        });
+        var (scenario, received) = await StartSlowAsync("edit", 4, "initialOffset: earliest\nordering: unordered\nmaxInFlight: 16");
+        await using var owned = scenario;
         await scenario.ProduceAsync(Count);
         await using var worker = await InProcessWorker.StartAsync(scenario.Settings());
         var set = worker.Services.GetRequiredService<KafkaSubscriptionSet>();
@@ -79,9 +64,7 @@ public sealed partial class GracefulStopTests(ITestOutputHelper output)
         scenario.WriteManifests("initialOffset: earliest\nordering: unordered\nmaxInFlight: 8");
         await Eventually.WaitUntilAsync(() => set.Runners.Count == 1 && set.Runners[0].Plan.MaxInFlight == 8, "the edited subscription replaced the old one", TimeSpan.FromSeconds(60));
         await Eventually.WaitUntilAsync(() => received.Distinct().Count() >= Count, "every record is delivered across the edit", TimeSpan.FromSeconds(90));
-        await Eventually.WaitUntilAsync(
-            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, scenario.Topic, 4).Values.All(o => o == Count / 4),
-            "the new consumer commits every partition to its end", TimeSpan.FromSeconds(30));
+        await WaitCommittedToEndAsync(scenario, Count, "the new consumer commits every partition to its end");
 
         var all = received.ToList();
         output.WriteLine($"received in all: {all.Count}, distinct {all.Distinct().Count()}");
@@ -92,14 +75,8 @@ public sealed partial class GracefulStopTests(ITestOutputHelper output)
     public async Task A_Partition_Revoked_By_A_Joining_Worker_Finishes_Its_In_Flight_Posts()
     {
         const int Count = 1200;
-        await using var scenario = await Scenario.StartAsync("revoke-" + Guid.NewGuid().ToString("N")[..8], partitions: 4);
-        scenario.WriteManifests("initialOffset: earliest\nordering: unordered\nmaxInFlight: 16");
-        var received = new ConcurrentQueue<string>();
-        scenario.Function.Respond(r =>
-        {
-            received.Enqueue(r.BodyText);
-            return new FunctionReply(Delay: Slow);
-        });
+        var (scenario, received) = await StartSlowAsync("revoke", 4, "initialOffset: earliest\nordering: unordered\nmaxInFlight: 16");
+        await using var owned = scenario;
         await scenario.ProduceAsync(Count);
         await using var first = await InProcessWorker.StartAsync(scenario.Settings());
         await Eventually.WaitUntilAsync(() => received.Count >= 100, "the first worker has POSTs in flight", TimeSpan.FromSeconds(60));
@@ -120,6 +97,26 @@ public sealed partial class GracefulStopTests(ITestOutputHelper output)
         output.WriteLine($"received in all: {all.Count}, distinct {all.Distinct().Count()}; in-flight POSTs abandoned: {abandoned}");
         Assert.Equal(0, abandoned);
     }
+
+    /// <summary>A scenario whose function takes <see cref="Slow"/> per record and records every body it receives.</summary>
+    private static async Task<(Scenario Scenario, ConcurrentQueue<string> Received)> StartSlowAsync(string prefix, int partitions, string spec)
+    {
+        var scenario = await Scenario.StartAsync(prefix + "-" + Guid.NewGuid().ToString("N")[..8], partitions);
+        scenario.WriteManifests(spec);
+        var received = new ConcurrentQueue<string>();
+        scenario.Function.Respond(r =>
+        {
+            received.Enqueue(r.BodyText);
+            return new FunctionReply(Delay: Slow);
+        });
+        return (scenario, received);
+    }
+
+    /// <summary>Once every partition's committed offset is at its end, nothing can come again.</summary>
+    private static Task WaitCommittedToEndAsync(Scenario scenario, int count, string because) =>
+        Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, scenario.Topic, scenario.Partitions).Values.All(o => o == count / scenario.Partitions),
+            because, TimeSpan.FromSeconds(30));
 
     private static long Abandoned(string metrics) =>
         AbandonedLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
