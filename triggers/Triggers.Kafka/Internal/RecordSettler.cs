@@ -49,11 +49,38 @@ internal sealed class RecordSettler
         {
             // A new round is a new POST: none starts once the partition is being given up.
             flow.Stopped.ThrowIfCancellationRequested();
-            var result = await DispatchAsync(triggerEvent, record, flow.Abandoned).ConfigureAwait(false);
+            // Inline rather than a helper: one async state machine per record, not two (hot path).
+            DispatchResult? result;
+            _metrics.InFlight(_tags, 1);
+            try
+            {
+                result = await _services.Dispatcher.DispatchAsync(triggerEvent, _plan.Function, _plan.Policy, flow.Abandoned).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (flow.Abandoned.IsCancellationRequested)
+            {
+                _services.Abandoned.Add(1, _tags);
+                throw;
+            }
+            catch (Exception e)
+            {
+                Log.DispatchThrew(_logger, _plan.Key, record.Topic, record.Partition.Value, record.Offset.Value, e);
+                result = null;
+            }
+            finally
+            {
+                _metrics.InFlight(_tags, -1);
+            }
+
             if (result is null)
             {
                 await Backoff.DelayAsync(Backoff.Next(_plan.Policy.InitialBackoff, MaxBackoff, round), time, flow.Stopped).ConfigureAwait(false);
                 continue;
+            }
+
+            _metrics.Duration(_tags, result.Elapsed);
+            if (result.Attempts > 1)
+            {
+                _metrics.Retried(_tags, result.Attempts - 1);
             }
 
             // A dispatch the open breaker ended says nothing about the record: it brings no dead letter nearer.
@@ -94,39 +121,6 @@ internal sealed class RecordSettler
 
     /// <summary>Cap of the wait between rounds: <c>Kafka:MaxRedeliveryBackoff</c>, never below the trigger's initial backoff.</summary>
     private TimeSpan MaxBackoff => _services.Options.MaxRedeliveryBackoff < _plan.Policy.InitialBackoff ? _plan.Policy.InitialBackoff : _services.Options.MaxRedeliveryBackoff;
-
-    /// <summary>One dispatch (the dispatcher's own attempts inside); null when it threw, which is logged.</summary>
-    private async Task<DispatchResult?> DispatchAsync(TriggerEvent triggerEvent, ConsumeResult<byte[], byte[]> record, CancellationToken abandoned)
-    {
-        DispatchResult result;
-        _metrics.InFlight(_tags, 1);
-        try
-        {
-            result = await _services.Dispatcher.DispatchAsync(triggerEvent, _plan.Function, _plan.Policy, abandoned).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
-        {
-            _services.Abandoned.Add(1, _tags);
-            throw;
-        }
-        catch (Exception e)
-        {
-            Log.DispatchThrew(_logger, _plan.Key, record.Topic, record.Partition.Value, record.Offset.Value, e);
-            return null;
-        }
-        finally
-        {
-            _metrics.InFlight(_tags, -1);
-        }
-
-        _metrics.Duration(_tags, result.Elapsed);
-        if (result.Attempts > 1)
-        {
-            _metrics.Retried(_tags, result.Attempts - 1);
-        }
-
-        return result;
-    }
 
     /// <summary>Writes the dead letter until the broker acknowledged it; a failed write is written again, the record never skipped.</summary>
     private async Task DeadLetterAsync(string topic, ConsumeResult<byte[], byte[]> record, DispatchResult result, int attempts, PartitionFlow flow)
