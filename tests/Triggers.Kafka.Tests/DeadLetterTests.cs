@@ -11,11 +11,8 @@ public sealed class DeadLetterTests
     [Fact]
     public async Task Poison_And_Exhausted_Records_Land_In_The_Dead_Letter_Topic_With_Headers_And_Offsets_Move_Past()
     {
-        var topic = "dlq-src-" + Guid.NewGuid().ToString("N")[..8];
-        var deadLetterTopic = topic + "-dead";
-        await using var scenario = await Scenario.StartAsync(topic, partitions: 4);
-        scenario.Cluster.CreateTopic(deadLetterTopic, 1);
-        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {deadLetterTopic}");
+        await using var scenario = await StartWithDeadLetterTopicAsync("dlq-src", partitions: 4);
+        var (topic, deadLetterTopic) = (scenario.Topic, DeadLetterTopic(scenario));
         // Seq 5 of every partition is poison (400); seq 7 of partition 2 always fails with 503.
         scenario.Function.Respond(r => r.BodyText switch
         {
@@ -55,6 +52,13 @@ public sealed class DeadLetterTests
             }
 
             Assert.False(string.IsNullOrEmpty(Header("dlq-error")));
+
+            // The product's dead-letter header names, with the dlq-* names above as their aliases.
+            Assert.Equal(topic, Header("Triggers-Original-Topic"));
+            Assert.Equal(Header("dlq-original-offset"), Header("Triggers-Original-Offset"));
+            Assert.Equal(Header("dlq-outcome"), Header("Triggers-Outcome"));
+            Assert.Equal(Header("dlq-attempts"), Header("Triggers-Attempts"));
+            Assert.Equal($"partition:{partition}/offset:{seq}", Header("Triggers-Event-Id"));
         }
 
         // Every record settled, so the group's committed offsets reach the end of every partition.
@@ -77,5 +81,88 @@ public sealed class DeadLetterTests
             "the committed offset moves past the poison record to the end (10)", TimeSpan.FromSeconds(30));
         Assert.Single(scenario.Function.Requests, r => r.BodyText == "0:3");
         Assert.Equal(10, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_Failed_Dead_Letter_Write_Is_Retried_And_The_Offset_Stays_Before_The_Record_Until_It_Is_Written()
+    {
+        await using var scenario = await StartWithDeadLetterTopicAsync("dlq-fail", partitions: 1);
+        var (topic, deadLetterTopic) = (scenario.Topic, DeadLetterTopic(scenario));
+        scenario.Function.Respond(r => r.BodyText == "0:3" ? new FunctionReply(400, "bad input") : FunctionReply.Ok);
+        await scenario.ProduceAsync(10);
+
+        // Kafka API key 0 = Produce: the next dead-letter writes are refused by the broker.
+        scenario.Cluster.PushRequestErrors(0, Enumerable.Repeat(Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 12).ToArray());
+        await using var worker = await InProcessWorker.StartAsync(scenario.Settings());
+
+        // While the dead letter is not written, the committed offset never passes the record (3)
+        // and, in partition order, the records after it wait.
+        var sawFailingWindow = false;
+        await Eventually.WaitUntilAsync(() =>
+        {
+            var committed = scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 1)[0];
+            var laterDelivered = scenario.Function.Requests.Any(r => r.BodyText == "0:4");
+            var poisonSeen = scenario.Function.Requests.Any(r => r.BodyText == "0:3");
+            if (scenario.Cluster.EndOffset(deadLetterTopic) > 0)
+            {
+                return true;
+            }
+
+            Assert.True(committed <= 3, $"committed offset {committed} passed the record whose dead letter is not written");
+            Assert.False(laterDelivered, "a record after the unwritten dead letter was delivered");
+            sawFailingWindow |= poisonSeen;
+            return false;
+        }, "the dead letter is written once the broker accepts it", TimeSpan.FromSeconds(60));
+        Assert.True(sawFailingWindow, "the dead-letter writes were refused for a while after the record was rejected");
+
+        var letter = Assert.Single(await Task.Run(() => scenario.Cluster.ReadAll(deadLetterTopic, 1, TimeSpan.FromSeconds(30))));
+        Assert.Equal("0:3", Encoding.UTF8.GetString(letter.Message.Value));
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 1)[0] == 10,
+            "the committed offset moves past the dead-lettered record to the end (10)", TimeSpan.FromSeconds(30));
+        Assert.Equal(10, scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Records_Refused_By_An_Open_Circuit_Breaker_Are_Not_Dead_Lettered_Unheard()
+    {
+        await using var scenario = await StartWithDeadLetterTopicAsync("dlq-breaker", partitions: 2);
+        var (topic, deadLetterTopic) = (scenario.Topic, DeadLetterTopic(scenario));
+
+        // Partition 0's first three records always fail (503), so the endpoint's breaker opens;
+        // partition 1's records are fine but, while the breaker is open, refused before they reach the function.
+        scenario.Function.Respond(r => r.BodyText is "0:0" or "0:1" or "0:2"
+            ? new FunctionReply(503)
+            : new FunctionReply(Delay: TimeSpan.FromMilliseconds(100)));
+        var settings = scenario.Settings();
+        settings["Triggers:Delivery:BreakerMinimumThroughput"] = "4";
+        settings["Triggers:Delivery:BreakerBreakDuration"] = "00:00:00.5";
+        await scenario.ProduceAsync(20);
+        await using var worker = await InProcessWorker.StartAsync(settings);
+
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 2).Values.All(o => o == 10),
+            "every record is settled and committed", TimeSpan.FromSeconds(90));
+        Assert.Equal(10, scenario.Function.Requests.Where(r => r.BodyText.StartsWith("1:", StringComparison.Ordinal)).Select(r => r.BodyText).Distinct().Count());
+        var letters = await Task.Run(() => scenario.Cluster.ReadAll(deadLetterTopic, 4, TimeSpan.FromSeconds(5)));
+        Assert.Equal(3, letters.Count);
+        foreach (var letter in letters)
+        {
+            // Only records the function itself failed maxAttempts (3) times are dead letters.
+            Assert.StartsWith("0:", Encoding.UTF8.GetString(letter.Message.Value), StringComparison.Ordinal);
+            Assert.Equal("503", Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes("Triggers-Status")));
+            Assert.True(int.Parse(Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes("Triggers-Attempts")), CultureInfo.InvariantCulture) >= 3);
+        }
+    }
+
+    private static string DeadLetterTopic(Scenario scenario) => scenario.Topic + "-dead";
+
+    /// <summary>A scenario whose trigger names a dead-letter topic (created, one partition).</summary>
+    private static async Task<Scenario> StartWithDeadLetterTopicAsync(string prefix, int partitions)
+    {
+        var scenario = await Scenario.StartAsync(prefix + "-" + Guid.NewGuid().ToString("N")[..8], partitions);
+        scenario.Cluster.CreateTopic(DeadLetterTopic(scenario), 1);
+        scenario.WriteManifests($"initialOffset: earliest\ndelivery:\n  deadLetterTopic: {DeadLetterTopic(scenario)}");
+        return scenario;
     }
 }

@@ -63,12 +63,14 @@ public sealed class KafkaOptionsTests
             MaxInFlight = 0,
             MaxUncommittedPerPartition = 0,
             CommitInterval = TimeSpan.Zero,
+            MaxBufferedBytesPerConsumer = 100,
         });
 
         Assert.Contains("Kafka:SslCaLocation '/nonexistent/ca.pem' does not exist", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Kafka:MaxInFlight", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Kafka:MaxUncommittedPerPartition", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Kafka:CommitInterval", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Kafka:MaxBufferedBytesPerConsumer must be at least 1024 (got 100)", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]

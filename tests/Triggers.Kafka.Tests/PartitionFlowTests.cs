@@ -3,13 +3,13 @@ using Triggers.Kafka.Internal;
 
 namespace Triggers.Kafka.Tests;
 
-/// <summary>The offset bookkeeping of one partition: what may be stored when records settle out of order.</summary>
+/// <summary>The bookkeeping of one partition: what may be stored when records settle out of order, how it stops, what it may hold.</summary>
 public sealed class PartitionFlowTests
 {
     [Fact]
     public void Lowest_Pending_Moves_Only_Past_Records_That_Settled_With_Everything_Before_Them()
     {
-        using var flow = new PartitionFlow(new TopicPartition("t", 0), CancellationToken.None);
+        using var flow = new PartitionFlow(new TopicPartition("t", 0));
         foreach (var offset in new long[] { 10, 11, 12, 13, 14 })
         {
             flow.AddPending(offset);
@@ -36,7 +36,7 @@ public sealed class PartitionFlowTests
     [Fact]
     public async Task Drain_Completes_Once_The_Last_Detached_Run_Ends()
     {
-        using var flow = new PartitionFlow(new TopicPartition("t", 0), CancellationToken.None);
+        using var flow = new PartitionFlow(new TopicPartition("t", 0));
         flow.BeginRun();
         flow.BeginRun();
         var drained = flow.DrainAsync();
@@ -46,7 +46,50 @@ public sealed class PartitionFlowTests
         Assert.True(drained.IsCompleted);
         await drained;
 
-        using var idle = new PartitionFlow(new TopicPartition("t", 1), CancellationToken.None);
+        using var idle = new PartitionFlow(new TopicPartition("t", 1));
         Assert.True(idle.DrainAsync().IsCompleted);
+    }
+
+    [Fact]
+    public void Stop_Ends_Waits_But_Leaves_In_Flight_Work_Until_Abandon()
+    {
+        using var flow = new PartitionFlow(new TopicPartition("t", 0));
+        flow.Stop();
+        Assert.True(flow.Stopping);
+        Assert.True(flow.Stopped.IsCancellationRequested);
+        Assert.False(flow.Abandoned.IsCancellationRequested);
+
+        flow.Abandon();
+        Assert.True(flow.Abandoned.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void A_Partition_Is_Paused_At_Its_Share_Of_The_Byte_Bound_And_Resumed_At_Half()
+    {
+        var plan = new KafkaSubscriptionPlan
+        {
+            Key = "ns/t/f",
+            Trigger = new Triggers.Core.Resources.ResourceKey("ns", "t"),
+            Revision = "1",
+            Function = new Triggers.Core.Dispatch.FunctionEndpoint("ns", "f", new Uri("http://127.0.0.1:1/")),
+            Topics = ["t"],
+            GroupId = "ns_t_f_t",
+            InitialOffset = AutoOffsetReset.Earliest,
+            Ordering = KafkaOrdering.Partition,
+            MaxInFlight = 4,
+            Policy = Triggers.Core.Dispatch.DeliveryPolicy.Default,
+        };
+        var budget = new BufferBudget(plan, new KafkaOptions { MaxBufferedPerPartition = 1000, MaxBufferedBytesPerConsumer = 4000 });
+        using var flow = new PartitionFlow(new TopicPartition("t", 0));
+
+        // Four partitions: a share of 1000 bytes each.
+        flow.Received(600);
+        Assert.False(budget.MustPause(flow, partitions: 4));
+        flow.Received(400);
+        Assert.True(budget.MustPause(flow, partitions: 4));
+        flow.Released(400);
+        Assert.False(budget.MayResume(flow, partitions: 4));
+        flow.Released(200);
+        Assert.True(budget.MayResume(flow, partitions: 4));
     }
 }

@@ -46,10 +46,16 @@ public sealed class KafkaOptions
     /// <summary>Records held in memory per partition before the partition is paused (memory bound under lag).</summary>
     public int MaxBufferedPerPartition { get; set; } = 500;
 
+    /// <summary>
+    /// Bytes (keys, values, headers) of received and unsettled records one consumer holds: each
+    /// partition is paused at its share. librdkafka's prefetch (<see cref="QueuedMaxMessagesKbytes"/>) comes on top.
+    /// </summary>
+    public long MaxBufferedBytesPerConsumer { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>How often stored offsets are committed.</summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long in-flight work of a revoked partition may finish before it is abandoned (and redelivered elsewhere).</summary>
+    /// <summary>How long in-flight POSTs of a partition being given up (revoke, trigger edit or removal, worker stop) may finish and commit before they are abandoned (and redelivered).</summary>
     public TimeSpan RevokeGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Group session timeout: how fast a crashed replica's partitions move to the others.</summary>
@@ -125,6 +131,11 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
         Positive(options.MaxUncommittedPerPartition, "Kafka:MaxUncommittedPerPartition", errors);
         Positive(options.MaxBufferedPerPartition, "Kafka:MaxBufferedPerPartition", errors);
         Positive(options.QueuedMaxMessagesKbytes, "Kafka:QueuedMaxMessagesKbytes", errors);
+        if (options.MaxBufferedBytesPerConsumer < 1024)
+        {
+            errors.Add($"Kafka:MaxBufferedBytesPerConsumer must be at least 1024 (got {options.MaxBufferedBytesPerConsumer}).");
+        }
+
         Positive(options.CommitInterval, "Kafka:CommitInterval", errors);
         Positive(options.RevokeGracePeriod, "Kafka:RevokeGracePeriod", errors);
         Positive(options.StatisticsInterval, "Kafka:StatisticsInterval", errors);

@@ -14,33 +14,32 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
 {
     public const string LagInstrument = "triggers.kafka.consumer_lag";
     public const string BufferedInstrument = "triggers.kafka.buffered";
+    public const string BufferedBytesInstrument = "triggers.kafka.buffered_bytes";
+    public const string AbandonedInstrument = "triggers.kafka.abandoned";
 
     private readonly Dictionary<string, KafkaConsumerRunner> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly IOptions<KafkaOptions> _options;
-    private readonly IEventDispatcher _dispatcher;
     private readonly DeadLetterWriter _deadLetters;
-    private readonly TriggerMetrics _metrics;
-    private readonly TimeProvider _time;
-    private readonly ILoggerFactory _loggers;
+    private readonly Lazy<ConsumerServices> _services;
     private volatile KafkaConsumerRunner[] _snapshot = [];
     private int _disposed;
 
     public KafkaSubscriptionSet(
         IOptions<KafkaOptions> options,
         IEventDispatcher dispatcher,
+        DeliveryOutcomeRule outcomes,
         TriggerMetrics metrics,
         TimeProvider time,
         ILoggerFactory loggers)
     {
-        _options = options;
-        _dispatcher = dispatcher;
-        _metrics = metrics;
-        _time = time;
-        _loggers = loggers;
         _deadLetters = new DeadLetterWriter(options, loggers.CreateLogger<DeadLetterWriter>());
+        var abandoned = metrics.Meter.CreateCounter<long>(AbandonedInstrument, "{record}", "In-flight POSTs cancelled because the grace period of a partition being given up (revoke, edit, stop) ran out; their records are delivered again.");
         metrics.Meter.CreateObservableGauge(LagInstrument, ObserveLag, "{record}", "Records in the partition not yet committed by the (trigger, function) consumer group.");
         metrics.Meter.CreateObservableGauge(BufferedInstrument, ObserveBuffered, "{record}", "Records received and not yet settled, held in memory by the (trigger, function) consumer.");
+        metrics.Meter.CreateObservableGauge(BufferedBytesInstrument, ObserveBufferedBytes, "By", "Bytes of the records received and not yet settled, held in memory by the (trigger, function) consumer.");
+
+        // Options are read when the first consumer starts: they are validated at host start, after construction.
+        _services = new(() => new ConsumerServices(options.Value, dispatcher, outcomes, _deadLetters, metrics, abandoned, time, loggers.CreateLogger("Triggers.Kafka.Consumer")));
     }
 
     /// <summary>Keys of the running consumers (<c>namespace/trigger/function</c>).</summary>
@@ -65,7 +64,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
                 await old.DisposeAsync().ConfigureAwait(false);
             }
 
-            var runner = new KafkaConsumerRunner(plan, _options.Value, _dispatcher, _deadLetters, _metrics, _time, _loggers.CreateLogger("Triggers.Kafka.Consumer"));
+            var runner = new KafkaConsumerRunner(plan, _services.Value);
             runner.Start();
             _running[plan.Key] = runner;
             Publish();
@@ -127,10 +126,16 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         _gate.Dispose();
     }
 
+    /// <summary>The function as every worker's metrics name it: <c>namespace/name</c>.</summary>
+    private static string FunctionTag(KafkaSubscriptionPlan plan) => $"{plan.Function.Namespace}/{plan.Function.Name}";
+
     private void Publish() => _snapshot = [.. _running.Values];
 
     private IEnumerable<System.Diagnostics.Metrics.Measurement<int>> ObserveBuffered() =>
-        _snapshot.Select(r => new System.Diagnostics.Metrics.Measurement<int>(r.Buffered, [new("trigger", r.Plan.Trigger.ToString()), new("function", r.Plan.Function.Name)]));
+        _snapshot.Select(r => new System.Diagnostics.Metrics.Measurement<int>(r.Buffered, [new("trigger", r.Plan.Trigger.ToString()), new("function", FunctionTag(r.Plan))]));
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveBufferedBytes() =>
+        _snapshot.Select(r => new System.Diagnostics.Metrics.Measurement<long>(r.BufferedBytes, [new("trigger", r.Plan.Trigger.ToString()), new("function", FunctionTag(r.Plan))]));
 
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveLag()
     {
@@ -140,7 +145,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
             {
                 yield return new(lag.Lag, [
                     new("trigger", runner.Plan.Trigger.ToString()),
-                    new("function", runner.Plan.Function.Name),
+                    new("function", FunctionTag(runner.Plan)),
                     new("group", runner.Plan.GroupId),
                     new("topic", lag.Topic),
                     new("partition", lag.Partition),

@@ -16,6 +16,10 @@ public static class KafkaWorkerRegistration
             .Bind(builder.Configuration.GetSection(KafkaOptions.Section))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
+
+        // Shutdown must leave room for in-flight POSTs to finish within the grace period and commit.
+        var grace = builder.Configuration.GetValue<TimeSpan?>($"{KafkaOptions.Section}:{nameof(KafkaOptions.RevokeGracePeriod)}") ?? new KafkaOptions().RevokeGracePeriod;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = o.ShutdownTimeout > grace + TimeSpan.FromSeconds(10) ? o.ShutdownTimeout : grace + TimeSpan.FromSeconds(10));
         services.AddTriggerReconciler<KafkaTrigger, KafkaSubscriptionPlan, KafkaTriggerPlanner, KafkaSubscriptionSet>();
         services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: [TriggersHostExtensions.ReadyTag]);
         return builder;

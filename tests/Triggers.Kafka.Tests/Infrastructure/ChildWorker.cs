@@ -48,6 +48,32 @@ internal sealed class ChildWorker : IDisposable
         return worker;
     }
 
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>
+    /// SIGTERM, as Kubernetes sends it on a rolling update: the worker stops taking records, lets
+    /// in-flight POSTs finish and commits. Returns once the process exited (false when it did not
+    /// within <paramref name="timeout"/>).
+    /// </summary>
+    public async Task<bool> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>SIGKILL: no drain, no commit, no leaving the group.</summary>
     public void KillHard()
     {

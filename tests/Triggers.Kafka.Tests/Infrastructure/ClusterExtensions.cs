@@ -53,4 +53,15 @@ internal static class ClusterExtensions
         consumer.Close();
         return records;
     }
+
+    /// <summary>The end (high watermark) of one partition: how many records it has.</summary>
+    public static long EndOffset(this KafkaMockCluster cluster, string topic, int partition = 0)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "watermarks-" + Guid.NewGuid().ToString("N"),
+        }).SetLogHandler((_, _) => { }).Build();
+        return consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(10)).High.Value;
+    }
 }

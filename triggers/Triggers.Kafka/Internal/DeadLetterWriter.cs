@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
@@ -6,24 +5,18 @@ using Triggers.Core.Dispatch;
 
 namespace Triggers.Kafka.Internal;
 
-/// <summary>Writes records that could not be delivered to their trigger's dead-letter topic, with the failure in headers.</summary>
+/// <summary>
+/// Writes records that could not be delivered to their trigger's dead-letter topic: the record's
+/// key, value, headers and timestamp, then the failure in the product's dead-letter headers
+/// (<see cref="DeadLetterHeaders"/>, <c>Triggers-*</c>) and their deprecated <c>dlq-*</c> aliases.
+/// </summary>
 internal sealed class DeadLetterWriter(IOptions<KafkaOptions> options, ILogger<DeadLetterWriter> logger) : IDisposable
 {
-    public const string OriginalTopicHeader = "dlq-original-topic";
-    public const string OriginalPartitionHeader = "dlq-original-partition";
-    public const string OriginalOffsetHeader = "dlq-original-offset";
-    public const string ErrorHeader = "dlq-error";
-    public const string StatusHeader = "dlq-status";
-    public const string AttemptsHeader = "dlq-attempts";
-    public const string OutcomeHeader = "dlq-outcome";
-    public const string TriggerHeader = "dlq-trigger";
-    public const string FunctionHeader = "dlq-function";
-
     private readonly Lock _lock = new();
     private IProducer<byte[], byte[]>? _producer;
 
-    /// <summary>Produces the dead letter and waits for the broker's acknowledgement.</summary>
-    public async Task WriteAsync(string topic, ConsumeResult<byte[], byte[]> record, KafkaSubscriptionPlan plan, DispatchResult result, CancellationToken cancellationToken)
+    /// <summary>Produces the dead letter and waits for the broker's acknowledgement (acks=all).</summary>
+    public async Task WriteAsync(string topic, ConsumeResult<byte[], byte[]> record, KafkaSubscriptionPlan plan, DispatchResult result, int attempts, CancellationToken cancellationToken)
     {
         var headers = new Headers();
         foreach (var header in record.Message.Headers ?? [])
@@ -31,19 +24,17 @@ internal sealed class DeadLetterWriter(IOptions<KafkaOptions> options, ILogger<D
             headers.Add(header.Key, header.GetValueBytes());
         }
 
-        Add(headers, OriginalTopicHeader, record.Topic);
-        Add(headers, OriginalPartitionHeader, record.Partition.Value.ToString(CultureInfo.InvariantCulture));
-        Add(headers, OriginalOffsetHeader, record.Offset.Value.ToString(CultureInfo.InvariantCulture));
-        Add(headers, ErrorHeader, result.Reason);
-        Add(headers, OutcomeHeader, result.Outcome.ToString());
-        Add(headers, AttemptsHeader, result.Attempts.ToString(CultureInfo.InvariantCulture));
-        if (result.StatusCode is { } status)
+        var eventId = KafkaEventFactory.EventId(record.Partition.Value, record.Offset.Value);
+        foreach (var (name, value) in DeadLetterHeaders.Describe(plan.Trigger, plan.Function, eventId, record.Topic, result, attempts, record.Partition.Value, record.Offset.Value))
         {
-            Add(headers, StatusHeader, status.ToString(CultureInfo.InvariantCulture));
+            var bytes = Encoding.UTF8.GetBytes(value);
+            headers.Add(name, bytes);
+            if (DeadLetterHeaders.LegacyKafkaNames.TryGetValue(name, out var alias))
+            {
+                headers.Add(alias, bytes);
+            }
         }
 
-        Add(headers, TriggerHeader, plan.Trigger.ToString());
-        Add(headers, FunctionHeader, $"{plan.Function.Namespace}/{plan.Function.Name}");
         var message = new Message<byte[], byte[]>
         {
             Key = record.Message.Key!,
@@ -51,7 +42,17 @@ internal sealed class DeadLetterWriter(IOptions<KafkaOptions> options, ILogger<D
             Headers = headers,
             Timestamp = record.Message.Timestamp.Type == TimestampType.NotAvailable ? Timestamp.Default : new Timestamp(record.Message.Timestamp.UtcDateTime),
         };
-        await Producer().ProduceAsync(topic, message, cancellationToken).ConfigureAwait(false);
+        var producer = Producer();
+        try
+        {
+            await producer.ProduceAsync(topic, message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KafkaException e) when (e.Error.IsFatal)
+        {
+            // A fatal producer (idempotence state lost) fails every later write: the next one builds a new producer.
+            Replace(producer);
+            throw;
+        }
     }
 
     public void Dispose()
@@ -70,7 +71,21 @@ internal sealed class DeadLetterWriter(IOptions<KafkaOptions> options, ILogger<D
         }
     }
 
-    private static void Add(Headers headers, string name, string value) => headers.Add(name, Encoding.UTF8.GetBytes(value));
+    private void Replace(IProducer<byte[], byte[]> failed)
+    {
+        lock (_lock)
+        {
+            if (!ReferenceEquals(_producer, failed))
+            {
+                return;
+            }
+
+            _producer = null;
+        }
+
+        Log.ClientError(logger, "dead-letters", ErrorCode.Local_Fatal, "the dead-letter producer failed fatally; building a new one");
+        failed.Dispose();
+    }
 
     private IProducer<byte[], byte[]> Producer()
     {

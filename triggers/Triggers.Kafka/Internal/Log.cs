@@ -21,8 +21,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Consumer {Key}: assigned {Partitions}")]
     public static partial void Assigned(ILogger logger, string key, string partitions);
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Consumer {Key}: revoked {Partitions}; {Abandoned} records abandoned after the grace period")]
-    public static partial void Revoked(ILogger logger, string key, string partitions, int abandoned);
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Consumer {Key}: gave up {Partitions} ({Why}); {Abandoned} records left unsettled for the next owner")]
+    public static partial void Revoked(ILogger logger, string key, string why, string partitions, int abandoned);
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Consumer {Key}: lost {Partitions} (no commit possible; their unsettled records will be redelivered)")]
     public static partial void Lost(ILogger logger, string key, string partitions);
@@ -30,7 +30,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Consumer {Key}: committing offsets failed: {Reason}")]
     public static partial void CommitFailed(ILogger logger, string key, string reason);
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Consumer {Key}: record {Topic}[{Partition}]@{Offset} not delivered ({Reason}, {Attempts} attempts); retrying in {Delay} (no dead-letter topic, the partition waits)")]
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Consumer {Key}: record {Topic}[{Partition}]@{Offset} not delivered ({Reason}, {Attempts} attempts); retrying in {Delay} (the partition or key waits)")]
     public static partial void Redelivering(ILogger logger, string key, string topic, int partition, long offset, string reason, int attempts, TimeSpan delay);
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Consumer {Key}: record {Topic}[{Partition}]@{Offset} rejected as poison ({Reason}); skipped (no dead-letter topic)")]
@@ -42,8 +42,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Consumer {Key}: writing to dead-letter topic {DeadLetterTopic} failed ({Reason}); retrying in {Delay}")]
     public static partial void DeadLetterFailed(ILogger logger, string key, string deadLetterTopic, string reason, TimeSpan delay);
 
-    [LoggerMessage(EventId = 4014, Level = LogLevel.Error, Message = "Consumer {Key}: dispatch of {Topic}[{Partition}]@{Offset} threw; retrying in {Delay}")]
-    public static partial void DispatchThrew(ILogger logger, string key, string topic, int partition, long offset, TimeSpan delay, Exception exception);
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Error, Message = "Consumer {Key}: dispatch of {Topic}[{Partition}]@{Offset} threw; retrying after a backoff")]
+    public static partial void DispatchThrew(ILogger logger, string key, string topic, int partition, long offset, Exception exception);
 
     [LoggerMessage(EventId = 4015, Level = LogLevel.Debug, Message = "librdkafka {Name} [{Facility}] {Message}")]
     public static partial void LibraryDebug(ILogger logger, string name, string facility, string message);

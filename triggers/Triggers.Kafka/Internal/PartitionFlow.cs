@@ -7,16 +7,21 @@ namespace Triggers.Kafka.Internal;
 /// The records of one assigned partition on their way to the function. The consumer thread owns
 /// the offset bookkeeping (<see cref="AddPending"/>, <see cref="NextOffset"/>, <see cref="Stored"/>,
 /// <see cref="Paused"/>); the dispatch side reads <see cref="Queue"/> and reports settled offsets.
+/// Giving the partition up is two steps: <see cref="Stop"/> (no new record or attempt starts, what
+/// is in flight goes on) and, once the grace period is over, <see cref="Abandon"/> (in-flight POSTs
+/// are cancelled; their records stay unsettled and are delivered again by the next owner).
 /// </summary>
-internal sealed class PartitionFlow(TopicPartition partition, CancellationToken stopping) : IDisposable
+internal sealed class PartitionFlow(TopicPartition partition) : IDisposable
 {
-    private readonly CancellationTokenSource _abandon = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _abandon = new();
     private TaskCompletionSource _windowMoved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Queue<long> _pending = new();
     private readonly HashSet<long> _settledAhead = [];
     private long _committed = -1;
     private int _buffered;
+    private long _bufferedBytes;
     private int _running;
     private int _draining;
     private volatile bool _stopping;
@@ -26,8 +31,11 @@ internal sealed class PartitionFlow(TopicPartition partition, CancellationToken 
     /// <summary>Records received and not yet settled. Unbounded on purpose: the consumer thread must never block; the partition is paused instead.</summary>
     public Channel<ConsumeResult<byte[], byte[]>> Queue { get; } = Channel.CreateUnbounded<ConsumeResult<byte[], byte[]>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
-    /// <summary>Cancelled when in-flight work must be abandoned (grace period over, lost partition, shutdown).</summary>
+    /// <summary>Cancelled when in-flight work must be abandoned (grace period over, lost partition, failed consumer).</summary>
     public CancellationToken Abandoned => _abandon.Token;
+
+    /// <summary>Cancelled when the partition is being given up (revoke, edit, stop): waits for a window, a slot or a retry end; in-flight POSTs go on.</summary>
+    public CancellationToken Stopped => _stop.Token;
 
     /// <summary>Set when the partition is being given up: no new record is started.</summary>
     public bool Stopping => _stopping;
@@ -60,12 +68,40 @@ internal sealed class PartitionFlow(TopicPartition partition, CancellationToken 
     /// <summary>Records received and not settled: what this partition holds in memory.</summary>
     public int Buffered => Volatile.Read(ref _buffered);
 
+    /// <summary>Bytes (keys, values, headers) of the records received and not settled.</summary>
+    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
+
     /// <summary>Lowest offset not yet known to be committed; the uncommitted window starts here.</summary>
     public long Committed => Interlocked.Read(ref _committed);
 
-    public void Received() => Interlocked.Increment(ref _buffered);
+    /// <summary>What a record weighs against the byte bound: its key, value and header names and values.</summary>
+    public static int SizeOf(ConsumeResult<byte[], byte[]> record)
+    {
+        var message = record.Message;
+        var size = (message.Key?.Length ?? 0) + (message.Value?.Length ?? 0);
+        if (message.Headers is { Count: > 0 } headers)
+        {
+            for (var i = 0; i < headers.Count; i++)
+            {
+                var header = headers[i];
+                size += header.Key.Length + (header.GetValueBytes()?.Length ?? 0);
+            }
+        }
 
-    public void Released() => Interlocked.Decrement(ref _buffered);
+        return size;
+    }
+
+    public void Received(int bytes)
+    {
+        Interlocked.Increment(ref _buffered);
+        Interlocked.Add(ref _bufferedBytes, bytes);
+    }
+
+    public void Released(int bytes)
+    {
+        Interlocked.Decrement(ref _buffered);
+        Interlocked.Add(ref _bufferedBytes, -bytes);
+    }
 
     public void StartWindowAt(long offset)
     {
@@ -155,15 +191,25 @@ internal sealed class PartitionFlow(TopicPartition partition, CancellationToken 
         return _drained.Task;
     }
 
-    public void Stop() => _stopping = true;
-
-    public void Abandon()
+    /// <summary>No new record (or retry round) starts; in-flight POSTs go on.</summary>
+    public void Stop()
     {
         _stopping = true;
+        _stop.Cancel();
+    }
+
+    /// <summary>In-flight POSTs are cancelled as well.</summary>
+    public void Abandon()
+    {
+        Stop();
         _abandon.Cancel();
     }
 
-    public void Dispose() => _abandon.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _abandon.Dispose();
+    }
 
     private void Pulse() => Interlocked.Exchange(ref _windowMoved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using Confluent.Kafka;
+
+namespace Triggers.Kafka.Internal;
+
+/// <summary>Consumer lag of one assigned partition, from the last librdkafka statistics.</summary>
+internal readonly record struct PartitionLag(string Topic, int Partition, long Lag);
+
+/// <summary>What readiness and the lag metric read of one consumer: broker reachability and lag per partition, from librdkafka's statistics and errors.</summary>
+internal sealed class ConsumerHealth
+{
+    private volatile bool _connected;
+    private volatile string _connectivity = "connecting";
+    private volatile IReadOnlyList<PartitionLag> _lag = [];
+
+    /// <summary>True while the consumer reaches at least one broker.</summary>
+    public bool IsConnected => _connected;
+
+    public string Connectivity => _connectivity;
+
+    public IReadOnlyList<PartitionLag> Lag => _lag;
+
+    public void MarkConnected()
+    {
+        if (!_connected)
+        {
+            _connected = true;
+            _connectivity = "connected";
+        }
+    }
+
+    public void MarkDisconnected(string reason)
+    {
+        _connected = false;
+        _connectivity = reason;
+    }
+
+    public void Reset()
+    {
+        _connected = false;
+        _lag = [];
+    }
+
+    /// <summary>Reads a statistics document; <paramref name="owns"/> tells which partitions are this consumer's.</summary>
+    public void OnStatistics(string json, Func<TopicPartition, bool> owns)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            ReadBrokers(root);
+            var lag = new List<PartitionLag>();
+            if (root.TryGetProperty("topics", out var topics))
+            {
+                foreach (var topic in topics.EnumerateObject())
+                {
+                    if (!topic.Value.TryGetProperty("partitions", out var partitions))
+                    {
+                        continue;
+                    }
+
+                    foreach (var partition in partitions.EnumerateObject())
+                    {
+                        if (int.TryParse(partition.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= 0 &&
+                            owns(new TopicPartition(topic.Name, number)) &&
+                            partition.Value.TryGetProperty("consumer_lag", out var value) && value.GetInt64() >= 0)
+                        {
+                            lag.Add(new PartitionLag(topic.Name, number, value.GetInt64()));
+                        }
+                    }
+                }
+            }
+
+            _lag = lag;
+        }
+        catch (JsonException)
+        {
+            // A malformed statistics document only costs one sample.
+        }
+    }
+
+    private void ReadBrokers(JsonElement root)
+    {
+        var brokersUp = 0;
+        var brokersKnown = 0;
+        if (root.TryGetProperty("brokers", out var brokers))
+        {
+            foreach (var broker in brokers.EnumerateObject())
+            {
+                // Bootstrap entries (nodeid -1) and the logical coordinator entry do not count as brokers.
+                if (broker.Value.TryGetProperty("nodeid", out var id) && id.GetInt32() >= 0 && broker.Value.TryGetProperty("source", out var source) && source.GetString() != "logical")
+                {
+                    brokersKnown++;
+                    if (broker.Value.TryGetProperty("state", out var state) && state.GetString() == "UP")
+                    {
+                        brokersUp++;
+                    }
+                }
+            }
+        }
+
+        if (brokersUp > 0)
+        {
+            _connected = true;
+            _connectivity = string.Create(CultureInfo.InvariantCulture, $"{brokersUp} of {brokersKnown} brokers up");
+        }
+        else if (brokersKnown > 0)
+        {
+            MarkDisconnected(string.Create(CultureInfo.InvariantCulture, $"none of {brokersKnown} brokers up"));
+        }
+    }
+}
