@@ -66,4 +66,5 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3026, Level = LogLevel.Error, Message = "Subscription {Key} ended without being stopped (closed by the server or the client); it restarts when its trigger or function changes")]
     public static partial void SubscriptionEnded(ILogger logger, string key);
+
 }
