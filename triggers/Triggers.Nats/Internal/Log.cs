@@ -46,12 +46,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 3032, Level = LogLevel.Error, Message = "Publishing event {EventId} to dead-letter subject {DeadLetterSubject} failed")]
     public static partial void DeadLetterFailed(ILogger logger, string eventId, string deadLetterSubject, Exception exception);
 
-    [LoggerMessage(EventId = 3037, Level = LogLevel.Warning, Message = "Event {EventId} to {Function}: dead-letter subject {DeadLetterSubject} did not acknowledge ({Reason}); the event stays in stream {Stream} and is tried again in {Delay}")]
-    public static partial void DeadLetterNotAcknowledged(ILogger logger, string eventId, string function, string deadLetterSubject, string reason, string stream, TimeSpan delay);
-
-    [LoggerMessage(EventId = 3038, Level = LogLevel.Error, Message = "Event {EventId} on {Subject} not delivered to {Function}: {Reason}; the dead letter to {DeadLetterSubject} failed too and core NATS cannot hold the event: lost")]
-    public static partial void DeadLetterLost(ILogger logger, string eventId, string subject, string function, string reason, string deadLetterSubject);
-
     [LoggerMessage(EventId = 3033, Level = LogLevel.Debug, Message = "Event {EventId} to {Function}: {Reason} (delivery {Attempt} of {MaxDeliver}); redelivery in {Delay}")]
     public static partial void Nacked(ILogger logger, string eventId, string function, string reason, int attempt, int maxDeliver, TimeSpan delay);
 
@@ -67,4 +61,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3026, Level = LogLevel.Error, Message = "Subscription {Key} ended without being stopped (closed by the server or the client); it restarts when its trigger or function changes")]
     public static partial void SubscriptionEnded(ILogger logger, string key);
 
+    [LoggerMessage(EventId = 3037, Level = LogLevel.Warning, Message = "Event {EventId} to {Function}: dead-letter subject {DeadLetterSubject} did not acknowledge ({Reason}); the event stays in stream {Stream} and is tried again in {Delay}")]
+    public static partial void DeadLetterNotAcknowledged(ILogger logger, string eventId, string function, string deadLetterSubject, string reason, string stream, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3038, Level = LogLevel.Error, Message = "Event {EventId} on {Subject} not delivered to {Function}: {Reason}; the dead letter to {DeadLetterSubject} failed too and core NATS cannot hold the event: lost")]
+    public static partial void DeadLetterLost(ILogger logger, string eventId, string subject, string function, string reason, string deadLetterSubject);
 }
