@@ -97,6 +97,28 @@ public sealed class DurableDeliveryTests
     }
 
     [Fact]
+    public async Task JetStream_Honours_Retry_After_Over_Its_Own_Backoff()
+    {
+        await using var nats = await NatsServerFixture.StartNewAsync();
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var js = new NatsJSContext(client);
+        await js.CreateStreamAsync(new StreamConfig("BUSY", ["busy.>"]));
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.Respond(r => r.Index == 0 ? new FunctionReply(429) { Headers = new Dictionary<string, string> { ["Retry-After"] = "2" } } : FunctionReply.Ok);
+        using var manifests = new ManifestFolder();
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", "busy.job", "fn", extraSpec: "  delivery:\n    backoff: {initial: 20ms, max: 200ms}\n  jetStream:\n    stream: BUSY\n"));
+        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
+        await worker.WaitForReasonAsync("default", "tr", NatsTriggerPlanner.ReasonSubscribed);
+
+        await js.PublishAsync("busy.job", Encoding.UTF8.GetBytes("later"));
+        await Eventually.WaitUntilAsync(() => function.Succeeded == 1, "delivered once the function was ready again");
+        var requests = function.Requests;
+        var waited = requests[1].ReceivedAt - requests[0].ReceivedAt;
+        Assert.True(waited >= TimeSpan.FromSeconds(1.5), $"the redelivery waited {waited}, not the 2 s Retry-After (backoff.max is 200ms)");
+    }
+
+    [Fact]
     public async Task A_Function_That_Trickles_Its_Body_Does_Not_Hold_The_Slot()
     {
         await using var nats = await NatsServerFixture.StartNewAsync();
