@@ -45,6 +45,13 @@ public sealed class NatsOptions
     /// </summary>
     public int PendingMessagesLimit { get; set; } = 262_144;
 
+    /// <summary>
+    /// Subject patterns triggers may subscribe, dead-letter and reply to; <c>{namespace}</c> stands for
+    /// the trigger's namespace (<c>{namespace}.&gt;</c>). Empty: every subject except reserved ones
+    /// (<c>$...</c>, <c>_INBOX...</c>, a leading wildcard).
+    /// </summary>
+    public string[] AllowedSubjects { get; set; } = [];
+
     /// <summary>How long starting one subscription may take before it is reported as failed and retried.</summary>
     public TimeSpan SubscribeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
@@ -150,6 +157,15 @@ public sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
         if (options.PendingMessagesLimit < 1)
         {
             errors.Add($"Nats:PendingMessagesLimit must be at least 1 (got {options.PendingMessagesLimit}).");
+        }
+
+        for (var i = 0; i < options.AllowedSubjects.Length; i++)
+        {
+            var pattern = options.AllowedSubjects[i]?.Trim().Replace(NatsSubjectPolicy.NamespacePlaceholder, "ns", StringComparison.Ordinal);
+            if (Internal.NatsSubjects.ValidateSubscription(pattern) is { } patternError)
+            {
+                errors.Add($"Nats:AllowedSubjects:{i} '{options.AllowedSubjects[i]}' {patternError}.");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
