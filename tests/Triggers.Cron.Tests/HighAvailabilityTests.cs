@@ -42,6 +42,7 @@ public sealed class HighAvailabilityTests(ITestOutputHelper output)
     {
         ["Triggers:Source"] = "Kubernetes",
         ["Triggers:Kubeconfig"] = kubeconfig,
+        ["Triggers:AllowedEndpoints:0"] = "http://127.0.0.1:",
         ["Triggers:Namespace"] = ns,
         ["Cron:LeaseName"] = "cron-" + ns,
         ["Cron:LeaseNamespace"] = ns,

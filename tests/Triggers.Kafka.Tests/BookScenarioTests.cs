@@ -47,6 +47,7 @@ public sealed partial class BookScenarioTests
         var settings = scenario.Settings();
         settings["Triggers:Source"] = "Kubernetes";
         settings["Triggers:Kubeconfig"] = api.WriteKubeconfig(Path.Combine(scenario.ManifestsPath, "kubeconfig"));
+        settings["Triggers:AllowedEndpoints:0"] = "http://127.0.0.1:";
         settings.Remove("Triggers:ManifestsPath");
         await using var worker = await InProcessWorker.StartAsync(settings);
         await WaitReadyAsync(worker, scenario);

@@ -71,7 +71,7 @@ public sealed class KafkaTriggerPlannerTests
         var plan = PlanOf("""
             topic: orders
             topics: [orders, returns]
-            consumerGroup: legacy-group
+            consumerGroup: shop-legacy-group
             ordering: key
             initialOffset: earliest
             maxInFlight: 32
@@ -84,7 +84,7 @@ public sealed class KafkaTriggerPlannerTests
 
         var subscription = Assert.Single(plan.Subscriptions);
         Assert.Equal(["orders", "returns"], subscription.Topics);
-        Assert.Equal("legacy-group", subscription.GroupId);
+        Assert.Equal("shop-legacy-group", subscription.GroupId);
         Assert.Equal(KafkaOrdering.Key, subscription.Ordering);
         Assert.Equal(AutoOffsetReset.Earliest, subscription.InitialOffset);
         Assert.Equal(32, subscription.MaxInFlight);

@@ -137,23 +137,48 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
     }
 }
 
-/// <summary>A core NATS queue subscription: the client's pending buffer feeds the workers directly.</summary>
+/// <summary>
+/// A core NATS queue subscription. The client hands messages to a small channel of its own; a
+/// forwarder moves them at once into this subscription's <see cref="PendingBuffer{T}"/>, bounded in
+/// messages and bytes, dropping (and counting) the newest when it is full. Neither channel ever
+/// waits, so a slow function loses its own messages instead of stalling every other subscription.
+/// </summary>
 internal sealed class CoreSubscription(
     SubscriptionContext context,
-    NatsConnection connection,
+    NatsConnectionHolder connection,
     NatsEventHandler handler,
-    TimeSpan drainTimeout,
-    ILogger logger) : RunningSubscription(context, drainTimeout, logger)
+    NatsOptions options,
+    TimeProvider time,
+    ILogger logger) : RunningSubscription(context, options.DrainTimeout, logger)
 {
+    /// <summary>Capacity of the client's channel between the socket reader and the forwarder.</summary>
+    internal const int TransitCapacity = 1024;
+
+    private readonly PendingBuffer<NatsMsg<byte[]>> _buffer = new(options.PendingMessagesLimit, options.PendingBytesLimit);
+    private readonly DropReporter _drops = new(context, connection, time, logger);
     private INatsSub<byte[]>? _sub;
+    private Task _forward = Task.CompletedTask;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        _sub = await connection.SubscribeCoreAsync<byte[]>(Plan.Subject, Plan.QueueGroup, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var opts = new NatsSubOpts
+        {
+            ChannelOpts = new NatsSubChannelOpts
+            {
+                Capacity = Math.Min(TransitCapacity, options.PendingMessagesLimit),
+                FullMode = BoundedChannelFullMode.DropNewest,
+            },
+        };
+        _sub = await connection.Connection.SubscribeCoreAsync<byte[]>(Plan.Subject, Plan.QueueGroup, opts: opts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (_sub is NatsSubBase registered)
+        {
+            connection.Register(registered, _drops);
+        }
 
         // The server answers a PING only after it processed our SUB: "Subscribed" then means it.
-        await connection.PingAsync(cancellationToken).ConfigureAwait(false);
-        StartWorkers(_sub.Msgs, (msg, ct) => handler.HandleCoreAsync(Context, msg, ct));
+        await connection.Connection.PingAsync(cancellationToken).ConfigureAwait(false);
+        _forward = Task.Run(() => ForwardAsync(_sub.Msgs), CancellationToken.None);
+        StartWorkers(_buffer, (msg, ct) => handler.HandleCoreAsync(Context, msg, ct));
         Log.Subscribed(Logger, Plan.Key, Plan.Subject, Plan.QueueGroup, Plan.MaxInFlight);
     }
 
@@ -164,15 +189,42 @@ internal sealed class CoreSubscription(
             await _sub.DisposeAsync().ConfigureAwait(false);
         }
 
+        _buffer.Complete();
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
-    // Unsubscribing completes the pending channel; the workers then finish what it still holds.
+    // Unsubscribing completes the client's channel, the forwarder then completes the buffer, and
+    // the workers finish what it still holds.
     protected override async Task StopFetchingAsync(CancellationToken cancellationToken)
     {
         if (_sub is not null)
         {
             await _sub.UnsubscribeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _forward.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task ForwardAsync(ChannelReader<NatsMsg<byte[]>> messages)
+    {
+        try
+        {
+            while (await messages.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (messages.TryRead(out var msg))
+                {
+                    if (!_buffer.TryWrite(msg, msg.Size))
+                    {
+                        _drops.Dropped(_buffer.Count, _buffer.Bytes);
+                    }
+                }
+            }
+
+            _buffer.Complete();
+        }
+        catch (Exception e)
+        {
+            _buffer.Complete(e is ChannelClosedException ? null : e);
         }
     }
 }
