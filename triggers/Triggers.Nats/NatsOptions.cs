@@ -46,7 +46,7 @@ public sealed class NatsOptions
     public int PendingMessagesLimit { get; set; } = 262_144;
 
     /// <summary>Bytes (subject, headers and payload) buffered per core NATS subscription; see <see cref="PendingMessagesLimit"/>.</summary>
-    public long PendingBytesLimit { get; set; } = 64L * 1024 * 1024;
+    public long PendingBytesLimit { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>
     /// Subject patterns triggers may subscribe, dead-letter and reply to; <c>{namespace}</c> stands for
