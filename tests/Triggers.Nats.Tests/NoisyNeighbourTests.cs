@@ -11,6 +11,7 @@ using Xunit.Abstractions;
 namespace Triggers.Nats.Tests;
 
 /// <summary>One tenant's flood and slow function never stall another tenant's core NATS trigger on the same worker.</summary>
+[Collection(nameof(NoisyNeighbourTests))]
 public sealed class NoisyNeighbourTests(NatsServerFixture nats, ITestOutputHelper output) : IClassFixture<NatsServerFixture>
 {
     private const int Flood = 300_000;
