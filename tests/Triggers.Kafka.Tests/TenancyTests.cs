@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Triggers.Core.Sources;
 using Triggers.Kafka.Tests.Infrastructure;
 using Triggers.Testing;
 using Triggers.Testing.FakeKubernetes;
@@ -19,25 +17,12 @@ public sealed class TenancyTests
         var a = "tenant-a-" + suffix;
         var b = "tenant-b-" + suffix;
         var group = $"{b}_jobs";
-        var yaml = string.Join("\n---\n",
+        api.ApplyManifests(string.Join("\n---\n",
             Manifests.Function("fn", scenario.Function.Url, b),
             Manifests.KafkaTrigger("jobs", "fn", scenario.Topic, b, $"consumerGroup: {group}\ninitialOffset: earliest"),
             Manifests.Function("fn", intruder.Url, a),
-            Manifests.KafkaTrigger("jobs", "fn", scenario.Topic, a, $"consumerGroup: {group}\ninitialOffset: earliest"));
-        var loaded = ManifestLoader.LoadText(yaml, "tenants.yaml", "default");
-        Assert.Empty(loaded.Problems);
-        foreach (var resource in loaded.Resources)
-        {
-            var json = JsonNode.Parse(k8s.KubernetesJson.Serialize(resource.Resource))!.AsObject();
-            api.Apply(resource.Kind.Kind == "Function" ? FakeResourceType.Functions : FakeResourceType.KafkaTriggers, json);
-        }
-
-        var settings = scenario.Settings();
-        settings["Triggers:Source"] = "Kubernetes";
-        settings["Triggers:Kubeconfig"] = api.WriteKubeconfig(Path.Combine(scenario.ManifestsPath, "kubeconfig"));
-        settings["Triggers:AllowedEndpoints:0"] = "http://127.0.0.1:";
-        settings.Remove("Triggers:ManifestsPath");
-        await using var worker = await InProcessWorker.StartAsync(settings);
+            Manifests.KafkaTrigger("jobs", "fn", scenario.Topic, a, $"consumerGroup: {group}\ninitialOffset: earliest")));
+        await using var worker = await InProcessWorker.StartAsync(scenario.KubernetesSettings(api));
 
         await Eventually.WaitUntilAsync(() => Ready(api, b) == ("True", "Subscribed"), "the owner's trigger is Ready");
         await Eventually.WaitUntilAsync(() => Ready(api, a) == ("False", KafkaTopicPolicy.ReasonConsumerGroupNotAllowed), $"the intruder's trigger is refused (has {Ready(api, a)})");
