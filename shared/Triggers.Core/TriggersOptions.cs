@@ -29,7 +29,11 @@ public sealed class TriggersOptions
     /// <summary>Kubernetes cluster DNS domain used to build function URLs.</summary>
     public string ClusterDomain { get; set; } = "cluster.local";
 
-    /// <summary>Path of a kubeconfig file; empty uses in-cluster config, then the default kubeconfig.</summary>
+    /// <summary>
+    /// Path of a kubeconfig file. When empty the worker finds its cluster as kubectl does: the in-cluster
+    /// service account when running in a pod, else the files of the <c>KUBECONFIG</c> variable (merged),
+    /// else <c>~/.kube/config</c>.
+    /// </summary>
     public string? Kubeconfig { get; set; }
 
     /// <summary>Small state file for manifests mode (cron last-fire times).</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NATS.Client.JetStream;
 using Triggers.Core.Reconcile;
 using Triggers.Nats.Internal;
 
@@ -180,6 +181,37 @@ public sealed class NatsSubscriptionSet : ISubscriptionSet<NatsSubscriptionPlan>
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The trigger was deleted: deletes its JetStream durable consumer from the server, unless a
+    /// subscription running here still uses it. Already gone (another replica was first) is fine.
+    /// </summary>
+    public async Task CleanUpAsync(NatsSubscriptionPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.JetStream is not { } jetStream)
+        {
+            return;
+        }
+
+        lock (_runningLock)
+        {
+            if (_running.Values.Any(r => r.Plan.JetStream is { } other && other.Stream == jetStream.Stream && other.Consumer == jetStream.Consumer))
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await new NatsJSContext(_connection.Connection).DeleteConsumerAsync(jetStream.Stream, jetStream.Consumer, cancellationToken).ConfigureAwait(false);
+            Log.ConsumerDeleted(_logger, plan.Key, jetStream.Stream, jetStream.Consumer);
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            // Consumer or stream already gone.
         }
     }
 

@@ -54,6 +54,7 @@ public static class TriggersHostExtensions
         {
             services.TryAddSingleton<IResourceSource, ManifestsSource>();
             services.TryAddSingleton<ITriggerStatusWriter, NullTriggerStatusWriter>();
+            services.TryAddSingleton<ITriggerFinalizer, NullTriggerFinalizer>();
         }
 
         services.AddHostedService<ResourceSourceService>();

@@ -13,9 +13,9 @@ public static class KubernetesRegistration
 {
     /// <summary>
     /// Adds <see cref="IKubernetes"/> (from <see cref="KubernetesClientFactory"/>), the list/watch
-    /// <see cref="KubernetesResourceSource"/>, and the <see cref="KubernetesStatusWriter"/>
-    /// (or none when <c>Triggers:WriteStatus</c> is false). Existing registrations win, so tests can
-    /// supply their own client.
+    /// <see cref="KubernetesResourceSource"/>, the <see cref="KubernetesStatusWriter"/> (or none when
+    /// <c>Triggers:WriteStatus</c> is false), and the <see cref="KubernetesTriggerFinalizer"/> that
+    /// lets deleted triggers go. Existing registrations win, so tests can supply their own client.
     /// </summary>
     public static IServiceCollection AddTriggersKubernetes(this IServiceCollection services)
     {
@@ -27,6 +27,7 @@ public static class KubernetesRegistration
         services.TryAddSingleton<ITriggerStatusWriter>(sp => sp.GetRequiredService<IOptions<TriggersOptions>>().Value.WriteStatus
             ? sp.GetRequiredService<KubernetesStatusWriter>()
             : new NullTriggerStatusWriter());
+        services.TryAddSingleton<ITriggerFinalizer, KubernetesTriggerFinalizer>();
         return services;
     }
 

@@ -80,4 +80,13 @@ public interface ISubscriptionSet<in TPlan>
 
     /// <summary>Stops every subscription (shutdown, lost leadership).</summary>
     Task RemoveAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The trigger of <paramref name="plan"/> was deleted by its owner and the subscription is not
+    /// running here (any more): deletes what was created for it outside this process, such as a
+    /// JetStream durable consumer. Called on every replica, so it must succeed when the thing is
+    /// already gone. Never called on a plain stop (shutdown, a trigger leaving this worker's
+    /// selector), where other replicas or workers still use it. The default has nothing to delete.
+    /// </summary>
+    Task CleanUpAsync(TPlan plan, CancellationToken cancellationToken) => Task.CompletedTask;
 }

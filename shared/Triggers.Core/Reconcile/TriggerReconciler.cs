@@ -35,6 +35,7 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
     ISubscriptionSet<TPlan> subscriptions,
     TriggerStatusStore statusStore,
     ITriggerStatusWriter statusWriter,
+    ITriggerFinalizer finalizer,
     ReconcilerState state,
     TimeProvider time,
     ILogger<TriggerReconciler<TTrigger, TPlan>> logger) : BackgroundService
@@ -44,6 +45,7 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, TPlan> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Failures, DateTimeOffset NotBefore, string Error)> _failed = new(StringComparer.Ordinal);
+    private readonly DeletedTriggers<TPlan> _deleted = new(planner.Kind, subscriptions, finalizer, time, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -103,8 +105,18 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
     {
         var desired = new Dictionary<string, TPlan>(StringComparer.Ordinal);
         var plans = new List<(TTrigger Trigger, TriggerPlan<TPlan> Plan)>();
+        var present = new HashSet<ResourceKey>();
+        var deleted = new List<(TTrigger Trigger, IReadOnlyList<TPlan> Planned)>();
         foreach (var trigger in snapshot.All<TTrigger>(planner.Kind))
         {
+            present.Add(ResourceKey.Of(trigger));
+            if (DeletedTriggers<TPlan>.IsDeleted(trigger))
+            {
+                // Its owner deleted it: nothing runs for it any more; what it would run is cleaned up below.
+                deleted.Add((trigger, PlanOrNothing(trigger, snapshot)));
+                continue;
+            }
+
             TriggerPlan<TPlan> plan;
             try
             {
@@ -122,6 +134,9 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                 desired.TryAdd(subscription.Key, subscription);
             }
         }
+
+        var deletedKeys = deleted.Select(d => ResourceKey.Of(d.Trigger)).ToHashSet();
+        var ranForDeleted = _running.Values.Where(p => deletedKeys.Contains(p.Trigger)).ToList();
 
         // Stop what is no longer wanted first, so a changed topic never overlaps with the old one.
         foreach (var key in _running.Keys.Where(k => !desired.ContainsKey(k)).ToList())
@@ -221,6 +236,14 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
             statusStore.Remove(gone.Kind, gone.Trigger);
         }
 
+        // Stopped above (in-flight deliveries drained): now clean up after deleted triggers and let them go.
+        var finishing = deleted.Select(d => ((IKubernetesObject<V1ObjectMeta>)d.Trigger,
+            (IReadOnlyList<TPlan>)[.. ranForDeleted.Where(p => p.Trigger == ResourceKey.Of(d.Trigger)), .. d.Planned])).ToList();
+        if (await _deleted.FinishAsync(finishing, present, cancellationToken).ConfigureAwait(false) is { } finishRetry)
+        {
+            retryIn = Min(retryIn, finishRetry);
+        }
+
         state.Set(failedTriggers == 0, failedTriggers == 0
             ? $"{plans.Count} triggers, {desired.Count} subscriptions running"
             : $"{failedTriggers} of {plans.Count} triggers could not start their subscriptions");
@@ -228,6 +251,18 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
     }
 
     private static TimeSpan Min(TimeSpan? a, TimeSpan b) => a is { } x && x < b ? x : b;
+
+    private IReadOnlyList<TPlan> PlanOrNothing(TTrigger trigger, ResourceSnapshot snapshot)
+    {
+        try
+        {
+            return planner.Plan(trigger, snapshot).Subscriptions;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return [];
+        }
+    }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Subscription {Key} started")]
     private static partial void LogStarted(ILogger logger, string key);

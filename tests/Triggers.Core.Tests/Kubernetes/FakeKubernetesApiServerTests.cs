@@ -137,6 +137,72 @@ public sealed class FakeKubernetesApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Terminating_Object_May_Lose_Finalizers_But_Never_Gain_One()
+    {
+        var trigger = NewTrigger("ns", "two-owners", "t");
+        trigger.Metadata.Finalizers = ["kubeless.io/natstrigger", "example.com/keep"];
+        await _client.CustomObjects.CreateNamespacedCustomObjectAsync(trigger, "kubeless.io", "v1beta1", "ns", "natstriggers");
+        var watched = new List<(WatchEventType Type, string? DeletionTimestamp)>();
+        using var watching = new CancellationTokenSource();
+        var rv = _server.Get(FakeResourceType.NatsTriggers, "ns", "two-owners")!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var (type, raw) in _client.CustomObjects.WatchListNamespacedCustomObjectAsync(
+                "kubeless.io", "v1beta1", "ns", "natstriggers", resourceVersion: rv, cancellationToken: watching.Token))
+            {
+                var item = raw is JsonElement element ? element : JsonSerializer.SerializeToElement(raw);
+                lock (watched)
+                {
+                    watched.Add((type, item.GetProperty("metadata").TryGetProperty("deletionTimestamp", out var ts) ? ts.GetString() : null));
+                }
+            }
+        });
+
+        await _client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", "ns", "natstriggers", "two-owners");
+        var marked = _server.Get(FakeResourceType.NatsTriggers, "ns", "two-owners")!;
+        Assert.NotNull(marked["metadata"]!["deletionTimestamp"]);
+        Assert.Equal("0", marked["metadata"]!["deletionGracePeriodSeconds"]!.ToJsonString());
+
+        var added = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/late"}]""", V1Patch.PatchType.JsonPatch),
+            "kubeless.io", "v1beta1", "ns", "natstriggers", "two-owners"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, added.Response.StatusCode);
+        Assert.Contains("no new finalizers can be added if the object is being deleted", added.Response.Content, StringComparison.Ordinal);
+
+        // A test op that no longer holds (the list changed meanwhile) is refused; the right one removes just that finalizer.
+        var stale = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""[{"op":"test","path":"/metadata/finalizers/0","value":"example.com/keep"},{"op":"remove","path":"/metadata/finalizers/0"}]""", V1Patch.PatchType.JsonPatch),
+            "kubeless.io", "v1beta1", "ns", "natstriggers", "two-owners"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, stale.Response.StatusCode);
+        await _client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""[{"op":"test","path":"/metadata/finalizers/0","value":"kubeless.io/natstrigger"},{"op":"remove","path":"/metadata/finalizers/0"}]""", V1Patch.PatchType.JsonPatch),
+            "kubeless.io", "v1beta1", "ns", "natstriggers", "two-owners");
+        Assert.Equal("""["example.com/keep"]""", _server.Get(FakeResourceType.NatsTriggers, "ns", "two-owners")!["metadata"]!["finalizers"]!.ToJsonString());
+
+        await _client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""[{"op":"remove","path":"/metadata/finalizers/0"}]""", V1Patch.PatchType.JsonPatch), "kubeless.io", "v1beta1", "ns", "natstriggers", "two-owners");
+        Assert.Null(_server.Get(FakeResourceType.NatsTriggers, "ns", "two-owners"));
+
+        await Eventually.WaitUntilAsync(
+            () =>
+            {
+                lock (watched)
+                {
+                    return watched.Any(w => w.Type == WatchEventType.Deleted);
+                }
+            },
+            "the watch sees the object go");
+        await watching.CancelAsync();
+        await watch.ContinueWith(_ => { }, TaskScheduler.Default);
+        lock (watched)
+        {
+            // Marked (MODIFIED with a deletionTimestamp), one finalizer gone (MODIFIED), then DELETED.
+            Assert.Equal([WatchEventType.Modified, WatchEventType.Modified, WatchEventType.Deleted], watched.Select(w => w.Type));
+            Assert.All(watched, w => Assert.NotNull(w.DeletionTimestamp));
+        }
+    }
+
+    [Fact]
     public async Task List_Has_A_ResourceVersion_And_Honours_Label_Selectors()
     {
         await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a", Labels = new Dictionary<string, string> { ["tier"] = "x" } } }, "ns");

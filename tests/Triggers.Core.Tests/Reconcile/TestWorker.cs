@@ -76,6 +76,21 @@ public sealed class TestSubscriptionSet : ISubscriptionSet<TestPlan>
         return Task.CompletedTask;
     }
 
+    /// <summary>Keys whose clean-up fails, as a broker that is down would make it.</summary>
+    public ConcurrentDictionary<string, bool> FailCleanUp { get; } = new();
+
+    public Task CleanUpAsync(TestPlan plan, CancellationToken cancellationToken)
+    {
+        if (FailCleanUp.ContainsKey(plan.Key))
+        {
+            Journal.Enqueue($"cleanup-failed {plan.Key}");
+            throw new InvalidOperationException($"broker down for {plan.Key}");
+        }
+
+        Journal.Enqueue($"cleanup {plan.Key}");
+        return Task.CompletedTask;
+    }
+
     public Task RemoveAllAsync(CancellationToken cancellationToken)
     {
         Journal.Enqueue("remove-all");

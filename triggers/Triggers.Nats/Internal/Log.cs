@@ -66,4 +66,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Subscription {Key} on {Subject} is full ({PendingMessages} messages, {PendingBytes} bytes buffered): dropped {Dropped} newest message(s) since the last warning; core NATS is at-most-once, use JetStream for no loss")]
     public static partial void SubscriptionDropping(ILogger logger, string key, string subject, long dropped, int pendingMessages, long pendingBytes);
+
+    [LoggerMessage(EventId = 3090, Level = LogLevel.Information, Message = "Subscription {Key}: its trigger was deleted, so its JetStream consumer {Stream}/{Consumer} was deleted")]
+    public static partial void ConsumerDeleted(ILogger logger, string key, string stream, string consumer);
 }

@@ -220,6 +220,7 @@ internal sealed class FakeStore(TimeProvider time)
             metadata["generation"] = 1L;
             metadata["resourceVersion"] = Rv(++_resourceVersion);
             metadata.Remove("deletionTimestamp");
+            metadata.Remove("deletionGracePeriodSeconds");
             if (type.HasStatusSubresource)
             {
                 // With a status subresource the main endpoint ignores status, on create too.
@@ -296,13 +297,15 @@ internal sealed class FakeStore(TimeProvider time)
                 {
                     var marked = (JsonObject)current.DeepClone();
                     marked["metadata"]!["deletionTimestamp"] = Timestamp();
+                    marked["metadata"]!["deletionGracePeriodSeconds"] = 0L;
                     marked["metadata"]!["resourceVersion"] = Rv(++_resourceVersion);
                     objects[Key(@namespace, name)] = marked;
                     PublishLocked(new(_resourceVersion, type, "MODIFIED", marked, current));
-                    return new(200, (JsonObject)marked.DeepClone());
+                    return new(202, (JsonObject)marked.DeepClone());
                 }
 
-                return new(200, (JsonObject)current.DeepClone());
+                // Not deleted yet, as the real server answers: 202 Accepted.
+                return new(202, (JsonObject)current.DeepClone());
             }
 
             return RemoveLocked(type, current);
@@ -496,6 +499,12 @@ internal sealed class FakeStore(TimeProvider time)
             return new(409, Status(409, "Conflict", $"Operation cannot be fulfilled on {type.QualifiedResource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again", type, name));
         }
 
+        if (!status && current["metadata"]?["deletionTimestamp"] is not null && NewFinalizers(current, proposed) is { Count: > 0 } added)
+        {
+            // ValidateObjectMetaUpdate: a terminating object may lose finalizers but never gain one.
+            return new(422, Status(422, "Invalid", $"{type.Kind} \"{name}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{string.Join(", ", added.Select(f => "\"" + f + "\""))}}}", type, name));
+        }
+
         JsonObject result;
         if (status)
         {
@@ -516,7 +525,7 @@ internal sealed class FakeStore(TimeProvider time)
         var metadata = result["metadata"] as JsonObject ?? [];
         result["metadata"] = metadata;
         var currentMetadata = (JsonObject)current["metadata"]!;
-        foreach (var field in new[] { "name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "resourceVersion" })
+        foreach (var field in new[] { "name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion" })
         {
             SetOrRemove(metadata, field, currentMetadata[field]);
         }
@@ -599,6 +608,13 @@ internal sealed class FakeStore(TimeProvider time)
         }
 
         return copy;
+    }
+
+    private static List<string> NewFinalizers(JsonObject current, JsonObject proposed)
+    {
+        static IEnumerable<string> Of(JsonObject obj) => (obj["metadata"]?["finalizers"] as JsonArray)?.Select(f => (string?)f ?? "") ?? [];
+        var old = Of(current).ToHashSet(StringComparer.Ordinal);
+        return Of(proposed).Where(f => !old.Contains(f)).Distinct(StringComparer.Ordinal).ToList();
     }
 
     private static void SetOrRemove(JsonObject target, string field, JsonNode? value)
