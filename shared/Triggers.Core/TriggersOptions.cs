@@ -42,6 +42,20 @@ public sealed class TriggersOptions
     /// <summary>Write trigger status back to the API server (Kubernetes source only).</summary>
     public bool WriteStatus { get; set; } = true;
 
+    /// <summary>
+    /// URL prefixes a Function's <c>triggers/endpoint</c> annotation may point under besides the
+    /// Function's own namespace's Services (Kubernetes source only). Compared on the parsed URL:
+    /// scheme, host, port (<c>http://127.0.0.1:</c> admits any port), path prefix.
+    /// </summary>
+    public string[] AllowedEndpoints { get; set; } = [];
+
+    /// <summary>
+    /// A Kubernetes label selector (<c>tier=gold</c>, <c>tier!=gold</c>, <c>tier in (a,b)</c>) on
+    /// triggers: this worker runs only the triggers it selects. Functions are never filtered.
+    /// Empty runs every trigger.
+    /// </summary>
+    public string? TriggerSelector { get; set; }
+
     public DeliveryOptions Delivery { get; set; } = new();
 }
 
@@ -112,6 +126,19 @@ public sealed class TriggersOptionsValidator : IValidateOptions<TriggersOptions>
         if (!string.IsNullOrEmpty(options.Kubeconfig) && !File.Exists(options.Kubeconfig))
         {
             errors.Add($"Triggers:Kubeconfig '{options.Kubeconfig}' does not exist.");
+        }
+
+        for (var i = 0; i < options.AllowedEndpoints.Length; i++)
+        {
+            if (!Policy.AllowedEndpoint.TryParse(options.AllowedEndpoints[i], out _, out var endpointError))
+            {
+                errors.Add($"Triggers:AllowedEndpoints:{i} '{options.AllowedEndpoints[i]}' {endpointError}.");
+            }
+        }
+
+        if (!Selectors.LabelSelectorText.TryParse(options.TriggerSelector, out _, out var selectorError))
+        {
+            errors.Add($"Triggers:TriggerSelector '{options.TriggerSelector}' is not a label selector: {selectorError}.");
         }
 
         var d = options.Delivery;

@@ -72,6 +72,7 @@ internal sealed class LeaseCluster : IAsyncDisposable
         {
             ["Triggers:Source"] = "Kubernetes",
             ["Triggers:Kubeconfig"] = _kubeconfig,
+            ["Triggers:AllowedEndpoints:0"] = "http://127.0.0.1:",
             ["Triggers:Namespace"] = Namespace,
             ["Cron:LeaseName"] = LeaseName,
             ["Cron:LeaseNamespace"] = Namespace,

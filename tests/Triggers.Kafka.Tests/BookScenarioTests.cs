@@ -1,8 +1,6 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using Triggers.Core.Sources;
 using Triggers.Kafka.Tests.Infrastructure;
 using Triggers.Testing;
 using Triggers.Testing.FakeKubernetes;
@@ -35,20 +33,8 @@ public sealed partial class BookScenarioTests
     {
         await using var scenario = await Scenario.StartAsync("orders-" + Guid.NewGuid().ToString("N")[..8], partitions: 3);
         await using var api = await FakeKubernetesApiServer.StartNewAsync();
-        var yaml = Manifests.Function(scenario.FunctionName, scenario.Function.Url) + "\n---\n" + Manifests.KafkaTrigger(scenario.TriggerName, scenario.FunctionName, scenario.Topic);
-        var loaded = ManifestLoader.LoadText(yaml, "book.yaml", "default");
-        Assert.Empty(loaded.Problems);
-        foreach (var resource in loaded.Resources)
-        {
-            var json = JsonNode.Parse(k8s.KubernetesJson.Serialize(resource.Resource))!.AsObject();
-            api.Apply(resource.Kind.Kind == "Function" ? FakeResourceType.Functions : FakeResourceType.KafkaTriggers, json);
-        }
-
-        var settings = scenario.Settings();
-        settings["Triggers:Source"] = "Kubernetes";
-        settings["Triggers:Kubeconfig"] = api.WriteKubeconfig(Path.Combine(scenario.ManifestsPath, "kubeconfig"));
-        settings.Remove("Triggers:ManifestsPath");
-        await using var worker = await InProcessWorker.StartAsync(settings);
+        api.ApplyManifests(Manifests.Function(scenario.FunctionName, scenario.Function.Url) + "\n---\n" + Manifests.KafkaTrigger(scenario.TriggerName, scenario.FunctionName, scenario.Topic));
+        await using var worker = await InProcessWorker.StartAsync(scenario.KubernetesSettings(api));
         await WaitReadyAsync(worker, scenario);
 
         await Eventually.WaitUntilAsync(() => ReadyCondition(api, scenario.TriggerName) == "True", "the worker writes Ready=True into the KafkaTrigger's status");

@@ -71,7 +71,7 @@ public sealed class KafkaTriggerPlannerTests
         var plan = PlanOf("""
             topic: orders
             topics: [orders, returns]
-            consumerGroup: legacy-group
+            consumerGroup: shop-legacy-group
             ordering: key
             initialOffset: earliest
             maxInFlight: 32
@@ -84,7 +84,7 @@ public sealed class KafkaTriggerPlannerTests
 
         var subscription = Assert.Single(plan.Subscriptions);
         Assert.Equal(["orders", "returns"], subscription.Topics);
-        Assert.Equal("legacy-group", subscription.GroupId);
+        Assert.Equal("shop-legacy-group", subscription.GroupId);
         Assert.Equal(KafkaOrdering.Key, subscription.Ordering);
         Assert.Equal(AutoOffsetReset.Earliest, subscription.InitialOffset);
         Assert.Equal(32, subscription.MaxInFlight);
@@ -126,6 +126,37 @@ public sealed class KafkaTriggerPlannerTests
         Assert.NotEqual(baseline, Assert.Single(PlanOf("topic: orders\n" + Selector, Functions.Replace("9001", "9002", StringComparison.Ordinal)).Subscriptions).Revision);
     }
 
+    [Theory]
+    [InlineData("topic: orders\nconsumerGroup: other_orders\nfunctionSelector: {matchLabels: {function: audit}}", "ConsumerGroupNotAllowed", "\"shop_\"")]
+    [InlineData("topic: orders\nconsumerGroup: shopping\nfunctionSelector: {matchLabels: {function: audit}}", "ConsumerGroupNotAllowed", "spec.consumerGroup")]
+    [InlineData("topic: __consumer_offsets\nfunctionSelector: {matchLabels: {function: audit}}", "TopicNotAllowed", "__consumer_offsets")]
+    public void Tenancy_Refusals_Have_Their_Own_Reasons(string spec, string reason, string mentioned)
+    {
+        var plan = PlanOf(spec);
+
+        Assert.False(plan.Condition.Ready);
+        Assert.Empty(plan.Subscriptions);
+        Assert.Equal(reason, plan.Condition.Reason);
+        Assert.Contains(mentioned, plan.Condition.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("shop.orders", null, true)]
+    [InlineData("shop.orders", "shop.dead", true)]
+    [InlineData("other.orders", null, false)]
+    [InlineData("shop.orders", "other.dead", false)]
+    [InlineData("shopping.orders", null, false)]
+    public void With_Allowed_Topics_A_Trigger_Uses_Only_Its_Namespaces_Topics(string topic, string? deadLetter, bool allowed)
+    {
+        var policy = new KafkaTopicPolicy(Options.Create(new KafkaOptions { AllowedTopics = ["{namespace}.*", "shared-exact"] }));
+
+        var refused = policy.Check("shop", topic) ?? (deadLetter is null ? null : policy.Check("shop", deadLetter));
+
+        Assert.Equal(allowed, refused is null);
+        Assert.Null(policy.Check("shop", "shared-exact"));
+        Assert.NotNull(policy.Check("shop", "shared-exact2"));
+    }
+
     private static TriggerPlan<KafkaSubscriptionPlan> PlanOf(string spec, string functions = Functions)
     {
         var indented = string.Join("\n", spec.Split('\n').Select(l => "  " + l));
@@ -148,7 +179,7 @@ public sealed class KafkaTriggerPlannerTests
             cache.Upsert(resource.Kind, resource.Resource);
         }
 
-        var triggers = Options.Create(new TriggersOptions());
+        var triggers = Options.Create(new TriggersOptions { AllowedEndpoints = ["http://127.0.0.1:"] });
         var planner = new KafkaTriggerPlanner(new FunctionResolver(triggers), new DeliveryPolicyResolver(triggers), Options.Create(new KafkaOptions()));
         var snapshot = cache.Snapshot();
         var trigger = Assert.Single(snapshot.All<KafkaTrigger>(ResourceKind.KafkaTrigger));

@@ -41,6 +41,7 @@ public sealed class TriggerDeletionTests
         var settings = scenario.Settings();
         settings["Triggers:Source"] = "Kubernetes";
         settings["Triggers:Kubeconfig"] = api.WriteKubeconfig(Path.Combine(scenario.ManifestsPath, "kubeconfig"));
+        settings["Triggers:AllowedEndpoints:0"] = "http://127.0.0.1:";
         settings.Remove("Triggers:ManifestsPath");
         await using var worker = await InProcessWorker.StartAsync(settings);
         await Produce(scenario, scenario.Topic, "before");

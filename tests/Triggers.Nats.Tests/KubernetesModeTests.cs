@@ -54,7 +54,7 @@ public sealed class KubernetesModeTests(NatsServerFixture nats) : IClassFixture<
         });
         var kubeconfig = _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"));
 
-        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, kubeconfig);
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, kubeconfig, "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await Eventually.WaitUntilAsync(() => Ready(ns, "todo-audit") == ("True", "Subscribed"), "the API server shows todo-audit Ready=True Subscribed");
         using var http = new HttpClient { BaseAddress = worker.BaseUrl };
         await Eventually.WaitUntilAsync(async () => (await http.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "/readyz is 200");

@@ -126,7 +126,7 @@ public sealed class NatsOutageTests
         using var manifests = new ManifestFolder();
         manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url));
         manifests.Write("t.yaml", ManifestFolder.Trigger("tr", "jobs.run", "fn", extraSpec:
-            "  maxInFlight: 1\n  delivery:\n    deadLetterSubject: jobs-dead\n  jetStream:\n    stream: JOBS\n    durable: runner\n    maxDeliver: 3\n"));
+            "  maxInFlight: 1\n  delivery:\n    deadLetterSubject: jobs-dead\n  jetStream:\n    stream: JOBS\n    durable: default_runner\n    maxDeliver: 3\n"));
         await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
         await worker.WaitForReasonAsync("default", "tr", NatsTriggerPlanner.ReasonSubscribed);
 
@@ -143,6 +143,6 @@ public sealed class NatsOutageTests
         Assert.Equal("jobs.run", letter.Headers[NatsHeaderNames.OriginalSubject].ToString());
         Assert.Equal(3, function.Requests.Count(r => r.BodyText == "doomed"));
 
-        await JetStreamWait.UntilSettledAsync(js, "JOBS", "runner_fn", "the dead-lettered message was terminated, not left for redelivery");
+        await JetStreamWait.UntilSettledAsync(js, "JOBS", "default_runner_fn", "the dead-lettered message was terminated, not left for redelivery");
     }
 }

@@ -79,7 +79,6 @@ public sealed class NatsTriggerPlannerTests
     [Theory]
     [InlineData("events.*.newitem")]
     [InlineData("events.>")]
-    [InlineData(">")]
     [InlineData("events.todo.newitem")]
     public void Wildcard_Topics_Are_Accepted(string topic)
     {
@@ -139,11 +138,11 @@ public sealed class NatsTriggerPlannerTests
     public void JetStream_Plan_Has_A_Durable_Consumer_Per_Function()
     {
         var plan = Planner.Plan(
-            NewTrigger(selectorValue: "audit", change: s => s.JetStream = new JetStreamSpec { Stream = "TODO", Durable = "audit", DeliverPolicy = "lastPerSubject", AckWait = "45s", MaxDeliver = 7 }),
+            NewTrigger(selectorValue: "audit", change: s => s.JetStream = new JetStreamSpec { Stream = "TODO", Durable = "todo-audit", DeliverPolicy = "lastPerSubject", AckWait = "45s", MaxDeliver = 7 }),
             Snapshot(NewFunction("a", "audit"), NewFunction("b", "audit")));
 
         Assert.True(plan.Condition.Ready, plan.Condition.Message);
-        Assert.Equal(["audit_a", "audit_b"], plan.Subscriptions.Select(s => s.JetStream!.Consumer).ToArray());
+        Assert.Equal(["todo-audit_a", "todo-audit_b"], plan.Subscriptions.Select(s => s.JetStream!.Consumer).ToArray());
         var js = plan.Subscriptions[0].JetStream!;
         Assert.Equal("TODO", js.Stream);
         Assert.Equal(JetStreamDeliverPolicy.LastPerSubject, js.DeliverPolicy);
@@ -170,5 +169,72 @@ public sealed class NatsTriggerPlannerTests
             Snapshot(NewFunction("todo-audit", "todo-audit")));
         Assert.Equal(NatsTriggerPlanner.ReasonInvalidJetStream, plan.Condition.Reason);
         Assert.StartsWith(field, plan.Condition.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(">")]
+    [InlineData("$JS.API.>")]
+    [InlineData("_INBOX.>")]
+    public void Reserved_Topics_Are_Refused_By_Default(string topic)
+    {
+        var plan = Planner.Plan(NewTrigger(topic), Snapshot(NewFunction("todo-audit", "todo-audit")));
+
+        Assert.False(plan.Condition.Ready);
+        Assert.Equal(NatsSubjectPolicy.ReasonSubjectNotAllowed, plan.Condition.Reason);
+        Assert.Contains(topic, plan.Condition.Message, StringComparison.Ordinal);
+        Assert.Empty(plan.Subscriptions);
+    }
+
+    [Fact]
+    public void With_Allowed_Subjects_A_Trigger_Uses_Only_Its_Namespaces_Subjects_As_Topic_And_Dead_Letter()
+    {
+        var planner = new NatsTriggerPlanner(
+            new FunctionResolver(Options.Create(new TriggersOptions())),
+            new DeliveryPolicyResolver(Options.Create(new TriggersOptions())),
+            Options.Create(new NatsOptions { AllowedSubjects = ["{namespace}.>"] }));
+        var snapshot = Snapshot(NewFunction("todo-audit", "todo-audit"));
+
+        var own = planner.Plan(NewTrigger("todo.jobs", change: s => s.Delivery = new DeliverySpec { DeadLetterSubject = "todo.dead" }), snapshot);
+        var foreignTopic = planner.Plan(NewTrigger("other.jobs"), snapshot);
+        var foreignDeadLetter = planner.Plan(NewTrigger("todo.jobs", change: s => s.Delivery = new DeliverySpec { DeadLetterSubject = "other.dead" }), snapshot);
+
+        Assert.True(own.Condition.Ready, own.Condition.Message);
+        Assert.Equal(NatsSubjectPolicy.ReasonSubjectNotAllowed, foreignTopic.Condition.Reason);
+        Assert.StartsWith("spec.topic", foreignTopic.Condition.Message, StringComparison.Ordinal);
+        Assert.Equal(NatsSubjectPolicy.ReasonSubjectNotAllowed, foreignDeadLetter.Condition.Reason);
+        Assert.StartsWith("spec.delivery.deadLetterSubject", foreignDeadLetter.Condition.Message, StringComparison.Ordinal);
+        Assert.Empty(foreignDeadLetter.Subscriptions);
+    }
+
+    [Theory]
+    [InlineData("todo_audit", true)]
+    [InlineData("todo-audit", true)]
+    [InlineData("todoaudit", false)]
+    [InlineData("other_audit", false)]
+    [InlineData("audit", false)]
+    public void An_Explicit_Durable_Must_Carry_The_Namespace_Prefix(string durable, bool allowed)
+    {
+        var plan = Planner.Plan(NewTrigger(change: s => s.JetStream = new JetStreamSpec { Stream = "TODO", Durable = durable }), Snapshot(NewFunction("todo-audit", "todo-audit")));
+
+        Assert.Equal(allowed, plan.Condition.Ready);
+        if (!allowed)
+        {
+            Assert.Equal(NatsSubjectPolicy.ReasonDurableNotAllowed, plan.Condition.Reason);
+            Assert.Contains("\"todo_\"", plan.Condition.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_Function_Endpoint_The_Policy_Refuses_Makes_The_Trigger_Not_Ready_Naming_The_Function()
+    {
+        var function = NewFunction("todo-audit", "todo-audit");
+        function.Metadata.Annotations = new Dictionary<string, string> { [Function.EndpointAnnotation] = "http://127.0.0.1:8080/" };
+
+        var plan = Planner.Plan(NewTrigger(), Snapshot(function));
+
+        Assert.False(plan.Condition.Ready);
+        Assert.Equal("EndpointNotAllowed", plan.Condition.Reason);
+        Assert.Contains("todo/todo-audit", plan.Condition.Message, StringComparison.Ordinal);
+        Assert.Empty(plan.Subscriptions);
     }
 }

@@ -40,7 +40,7 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         ApplyTrigger(ns, "ours", $"{ns}.ours", "gone-fn", null, KubelessFinalizers.NatsTrigger);
         ApplyTrigger(ns, "kept", $"{ns}.kept", "kept-fn", null, KubelessFinalizers.NatsTrigger);
 
-        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")));
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await worker.WaitForSubscriptionsAsync(ns + "/", 3);
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         await client.PublishAsync($"{ns}.shared", Encoding.UTF8.GetBytes("before"));
@@ -73,7 +73,7 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         ApplyFunction(ns, "slow-fn", function.Url);
         ApplyTrigger(ns, "slow", $"{ns}.slow", "slow-fn", null, KubelessFinalizers.NatsTrigger, Keep);
 
-        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")));
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await worker.WaitForSubscriptionsAsync(ns + "/", 1);
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         await client.PublishAsync($"{ns}.slow", Encoding.UTF8.GetBytes("in-flight"));
@@ -100,7 +100,7 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         ApplyTrigger(ns, "orders", $"{ns}.orders", "fn", new JetStreamSpec { Stream = stream }, KubelessFinalizers.NatsTrigger);
         ApplyTrigger(ns, "audit", $"{ns}.audit", "fn", new JetStreamSpec { Stream = stream }, KubelessFinalizers.NatsTrigger, Keep);
 
-        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")));
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await worker.WaitForSubscriptionsAsync(ns + "/", 2);
         await js.PublishAsync($"{ns}.orders", Encoding.UTF8.GetBytes("one"));
         await function.WaitForRequestsAsync(1);

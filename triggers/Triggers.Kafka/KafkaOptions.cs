@@ -34,6 +34,13 @@ public sealed class KafkaOptions
 
     public string ClientId { get; set; } = "triggers-kafka";
 
+    /// <summary>
+    /// Topics KafkaTriggers may consume and dead-letter to: exact names or a trailing <c>*</c>;
+    /// <c>{namespace}</c> stands for the trigger's namespace (<c>{namespace}.*</c>). Empty: every
+    /// topic except Kafka's internal <c>__</c> ones.
+    /// </summary>
+    public string[] AllowedTopics { get; set; } = [];
+
     /// <summary>Concurrent POSTs per (trigger, function) consumer when the trigger sets no <c>spec.maxInFlight</c>.</summary>
     public int MaxInFlight { get; set; } = 16;
 
@@ -143,6 +150,15 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
         if (options.SessionTimeout < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Kafka:SessionTimeout must be at least 00:00:01 (got {options.SessionTimeout}).");
+        }
+
+        for (var i = 0; i < options.AllowedTopics.Length; i++)
+        {
+            var pattern = options.AllowedTopics[i]?.Trim().Replace(KafkaTopicPolicy.NamespacePlaceholder, "ns", StringComparison.Ordinal) ?? "";
+            if (!KafkaTriggerPlanner.IsValidTopic(pattern.EndsWith('*') && pattern.Length > 1 ? pattern[..^1] : pattern))
+            {
+                errors.Add($"Kafka:AllowedTopics:{i} '{options.AllowedTopics[i]}' must be a topic name, optionally ending with * (a-z A-Z 0-9 . _ -).");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Triggers.Core.Dispatch;
+using Triggers.Core.Policy;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 using Triggers.Core.Selectors;
@@ -16,6 +17,8 @@ public sealed partial class KafkaTriggerPlanner(FunctionResolver resolver, Deliv
     /// <summary>Upper bound of <c>spec.maxInFlight</c>: beyond it a single consumer only adds memory, not throughput.</summary>
     public const int MaxInFlightLimit = 1000;
 
+    private readonly KafkaTopicPolicy _topics = new(options);
+
     public ResourceKind Kind => ResourceKind.KafkaTrigger;
 
     public TriggerPlan<KafkaSubscriptionPlan> Plan(KafkaTrigger trigger, ResourceSnapshot snapshot)
@@ -24,6 +27,14 @@ public sealed partial class KafkaTriggerPlanner(FunctionResolver resolver, Deliv
         if (!TryTopics(spec, out var topics, out var topicError))
         {
             return TriggerPlan<KafkaSubscriptionPlan>.Invalid("InvalidTopic", topicError!);
+        }
+
+        foreach (var topic in topics)
+        {
+            if (_topics.Check(trigger.Namespace, topic) is { } refused)
+            {
+                return TriggerPlan<KafkaSubscriptionPlan>.Invalid(KafkaTopicPolicy.ReasonTopicNotAllowed, $"topic \"{topic}\" {refused}");
+            }
         }
 
         if (!LabelSelector.TryCompile(spec.FunctionSelector, out var selector, out var selectorError))
@@ -52,6 +63,11 @@ public sealed partial class KafkaTriggerPlanner(FunctionResolver resolver, Deliv
             return TriggerPlan<KafkaSubscriptionPlan>.Invalid("InvalidConsumerGroup", $"spec.consumerGroup \"{group}\" must be 1-255 printable characters");
         }
 
+        if (spec.ConsumerGroup is { } ownGroup && KafkaTopicPolicy.CheckConsumerGroup(trigger.Namespace, ownGroup) is { } groupRefused)
+        {
+            return TriggerPlan<KafkaSubscriptionPlan>.Invalid(KafkaTopicPolicy.ReasonConsumerGroupNotAllowed, groupRefused);
+        }
+
         if (!policies.TryResolve(spec.Delivery, out var policy, out var policyError))
         {
             return TriggerPlan<KafkaSubscriptionPlan>.Invalid("InvalidDelivery", policyError!);
@@ -70,6 +86,11 @@ public sealed partial class KafkaTriggerPlanner(FunctionResolver resolver, Deliv
                 return TriggerPlan<KafkaSubscriptionPlan>.Invalid("InvalidDelivery", $"spec.delivery.deadLetterTopic \"{deadLetterTopic}\" is not a valid topic name");
             }
 
+            if (_topics.Check(trigger.Namespace, deadLetterTopic) is { } deadLetterRefused)
+            {
+                return TriggerPlan<KafkaSubscriptionPlan>.Invalid(KafkaTopicPolicy.ReasonTopicNotAllowed, $"spec.delivery.deadLetterTopic \"{deadLetterTopic}\" {deadLetterRefused}");
+            }
+
             if (topics.Contains(deadLetterTopic, StringComparer.Ordinal))
             {
                 return TriggerPlan<KafkaSubscriptionPlan>.Invalid("InvalidDelivery", $"spec.delivery.deadLetterTopic \"{deadLetterTopic}\" must differ from the consumed topics");
@@ -77,6 +98,11 @@ public sealed partial class KafkaTriggerPlanner(FunctionResolver resolver, Deliv
         }
 
         var resolved = resolver.Resolve(snapshot, trigger.Namespace, selector);
+        if (resolved.Refused.Count > 0)
+        {
+            return TriggerPlan<KafkaSubscriptionPlan>.Invalid(EndpointPolicy.ReasonNotAllowed, string.Join("; ", resolved.Refused));
+        }
+
         if (resolved.Endpoints.Count == 0)
         {
             var message = resolved.Problems.Count > 0

@@ -37,13 +37,23 @@ public sealed class NatsOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// Messages buffered in the client per core NATS subscription. Core NATS cannot slow a
-    /// publisher down, so a burst must fit here: while it does, the client keeps reading as fast
-    /// as the server writes and the server never cuts it off as a slow consumer. When full, the
-    /// client pauses reading (backpressure) rather than dropping; a pause long enough to trip the
-    /// server's write deadline is what loses messages, and it is logged and counted.
+    /// Messages buffered per core NATS subscription. Core NATS cannot slow a publisher down, so a
+    /// burst must fit here. When this or <see cref="PendingBytesLimit"/> is reached, that
+    /// subscription's newest messages are dropped and counted (<c>triggers.nats.dropped</c>):
+    /// the connection's reader never waits, so no other subscription is held up. Core NATS is
+    /// at-most-once; a trigger that must not lose messages uses JetStream.
     /// </summary>
     public int PendingMessagesLimit { get; set; } = 262_144;
+
+    /// <summary>Bytes (subject, headers and payload) buffered per core NATS subscription; see <see cref="PendingMessagesLimit"/>.</summary>
+    public long PendingBytesLimit { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Subject patterns triggers may subscribe, dead-letter and reply to; <c>{namespace}</c> stands for
+    /// the trigger's namespace (<c>{namespace}.&gt;</c>). Empty: every subject except reserved ones
+    /// (<c>$...</c>, <c>_INBOX...</c>, a leading wildcard).
+    /// </summary>
+    public string[] AllowedSubjects { get; set; } = [];
 
     /// <summary>How long starting one subscription may take before it is reported as failed and retried.</summary>
     public TimeSpan SubscribeTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -150,6 +160,20 @@ public sealed class NatsOptionsValidator : IValidateOptions<NatsOptions>
         if (options.PendingMessagesLimit < 1)
         {
             errors.Add($"Nats:PendingMessagesLimit must be at least 1 (got {options.PendingMessagesLimit}).");
+        }
+
+        if (options.PendingBytesLimit < 1024)
+        {
+            errors.Add($"Nats:PendingBytesLimit must be at least 1024 (got {options.PendingBytesLimit}).");
+        }
+
+        for (var i = 0; i < options.AllowedSubjects.Length; i++)
+        {
+            var pattern = options.AllowedSubjects[i]?.Trim().Replace(NatsSubjectPolicy.NamespacePlaceholder, "ns", StringComparison.Ordinal);
+            if (Internal.NatsSubjects.ValidateSubscription(pattern) is { } patternError)
+            {
+                errors.Add($"Nats:AllowedSubjects:{i} '{options.AllowedSubjects[i]}' {patternError}.");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

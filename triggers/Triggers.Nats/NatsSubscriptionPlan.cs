@@ -21,6 +21,9 @@ public sealed record NatsSubscriptionPlan : SubscriptionPlan
 
     public string? DeadLetterSubject { get; init; }
 
+    /// <summary>The subjects the trigger's namespace may use; request-reply answers go only to inboxes or these.</summary>
+    public NatsSubjectScope? Scope { get; init; }
+
     /// <summary>Set when the trigger consumes through a JetStream durable pull consumer.</summary>
     public JetStreamPlan? JetStream { get; init; }
 }

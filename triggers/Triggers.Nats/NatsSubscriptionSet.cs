@@ -18,10 +18,12 @@ public sealed class NatsSubscriptionSet : ISubscriptionSet<NatsSubscriptionPlan>
     private readonly NatsEventHandler _handler;
     private readonly NatsOptions _options;
     private readonly ILogger<NatsSubscriptionSet> _logger;
+    private readonly TimeProvider _time;
     private int _disposed;
 
-    internal NatsSubscriptionSet(NatsConnectionHolder connection, NatsEventHandler handler, IOptions<NatsOptions> options, ILogger<NatsSubscriptionSet> logger)
+    internal NatsSubscriptionSet(NatsConnectionHolder connection, NatsEventHandler handler, IOptions<NatsOptions> options, TimeProvider time, ILogger<NatsSubscriptionSet> logger)
     {
+        _time = time;
         _connection = connection;
         _handler = handler;
         _options = options.Value;
@@ -226,7 +228,7 @@ public sealed class NatsSubscriptionSet : ISubscriptionSet<NatsSubscriptionPlan>
     {
         var context = SubscriptionContext.For(plan);
         RunningSubscription subscription = plan.JetStream is null
-            ? new CoreSubscription(context, _connection.Connection, _handler, _options.DrainTimeout, _logger)
+            ? new CoreSubscription(context, _connection, _handler, _options, _time, _logger)
             : new JetStreamSubscription(context, _connection.Connection, _handler, _options.DrainTimeout, _logger);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.SubscribeTimeout);

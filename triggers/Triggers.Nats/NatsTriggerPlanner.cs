@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Internal;
+using Triggers.Core.Policy;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 using Triggers.Core.Selectors;
@@ -25,6 +26,8 @@ public sealed class NatsTriggerPlanner(
     public const string ReasonInvalidSpec = ConditionReasons.InvalidSpec;
     public const string ReasonInvalidFunctionEndpoint = ConditionReasons.InvalidFunctionEndpoint;
 
+    private readonly NatsSubjectPolicy _subjects = new(options);
+
     /// <summary>Slack added to the POST timeout for the default ack wait, so a slow but successful POST is not redelivered.</summary>
     private static readonly TimeSpan AckWaitSlack = TimeSpan.FromSeconds(10);
 
@@ -40,6 +43,12 @@ public sealed class NatsTriggerPlanner(
         if (NatsSubjects.ValidateSubscription(topic) is { } topicError)
         {
             return TriggerPlan<NatsSubscriptionPlan>.Invalid(ReasonInvalidTopic, $"spec.topic \"{spec.Topic}\" {topicError}");
+        }
+
+        var scope = _subjects.ScopeFor(trigger.Namespace);
+        if (scope.Check(topic!) is { } topicRefused)
+        {
+            return TriggerPlan<NatsSubscriptionPlan>.Invalid(NatsSubjectPolicy.ReasonSubjectNotAllowed, $"spec.topic \"{topic}\" {topicRefused}");
         }
 
         if (!LabelSelector.TryCompile(spec.FunctionSelector, out var selector, out var selectorError))
@@ -66,6 +75,10 @@ public sealed class NatsTriggerPlanner(
         {
             return TriggerPlan<NatsSubscriptionPlan>.Invalid(ReasonInvalidDelivery, $"spec.delivery.deadLetterSubject \"{deadLetter}\" {deadLetterError}");
         }
+        else if (scope.Check(deadLetter) is { } deadLetterRefused)
+        {
+            return TriggerPlan<NatsSubscriptionPlan>.Invalid(NatsSubjectPolicy.ReasonSubjectNotAllowed, $"spec.delivery.deadLetterSubject \"{deadLetter}\" {deadLetterRefused}");
+        }
         else if (NatsSubjects.Matches(topic!, deadLetter))
         {
             // A dead letter the trigger itself receives again would loop forever.
@@ -85,7 +98,17 @@ public sealed class NatsTriggerPlanner(
             return TriggerPlan<NatsSubscriptionPlan>.Invalid(ReasonInvalidJetStream, jetStreamError!);
         }
 
+        if (spec.JetStream?.Durable is { } durable && NatsSubjectPolicy.CheckDurable(trigger.Namespace, durable) is { } durableRefused)
+        {
+            return TriggerPlan<NatsSubscriptionPlan>.Invalid(NatsSubjectPolicy.ReasonDurableNotAllowed, durableRefused);
+        }
+
         var resolved = functions.Resolve(snapshot, trigger.Namespace, selector);
+        if (resolved.Refused.Count > 0)
+        {
+            return TriggerPlan<NatsSubscriptionPlan>.Invalid(EndpointPolicy.ReasonNotAllowed, string.Join("; ", resolved.Refused));
+        }
+
         if (resolved.Endpoints.Count == 0)
         {
             return resolved.Problems.Count > 0
@@ -107,6 +130,7 @@ public sealed class NatsTriggerPlanner(
                 Policy = policy,
                 MaxInFlight = maxInFlight,
                 DeadLetterSubject = deadLetter,
+                Scope = scope,
                 JetStream = jetStream is null
                     ? null
                     : new JetStreamPlan(jetStream.Stream, NatsSubjects.ToName($"{jetStream.ConsumerPrefix}_{endpoint.Name}"), jetStream.DeliverPolicy, jetStream.AckWait, jetStream.MaxDeliver),

@@ -56,6 +56,7 @@ public static class NatsWorkerHost
             sp.GetRequiredService<NatsConnectionHolder>(),
             sp.GetRequiredService<NatsEventHandler>(),
             sp.GetRequiredService<IOptions<NatsOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NatsSubscriptionSet>>()));
         services.AddHostedService<NatsConnectionService>();
         services.AddTriggerReconciler<NatsTrigger, NatsSubscriptionPlan, NatsTriggerPlanner, NatsSubscriptionSet>();

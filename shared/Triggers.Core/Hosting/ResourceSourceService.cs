@@ -1,21 +1,30 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Triggers.Core.Dispatch;
+using Triggers.Core.Selectors;
 using Triggers.Core.Sources;
 
 namespace Triggers.Core.Hosting;
 
-/// <summary>Runs the configured <see cref="IResourceSource"/> into the cache; restarts it with backoff if it ever fails.</summary>
-public sealed partial class ResourceSourceService(IResourceSource source, ResourceCache cache, TimeProvider time, ILogger<ResourceSourceService> logger) : BackgroundService
+/// <summary>
+/// Runs the configured <see cref="IResourceSource"/> into the cache, keeping only the triggers of
+/// <c>Triggers:TriggerSelector</c>; restarts it with backoff if it ever fails.
+/// </summary>
+public sealed partial class ResourceSourceService(IResourceSource source, ResourceCache cache, IOptions<TriggersOptions> options, TimeProvider time, ILogger<ResourceSourceService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Validated at start (TriggersOptionsValidator).
+        IResourceSink sink = LabelSelectorText.TryParse(options.Value.TriggerSelector, out var selector, out _) && !selector.MatchesEverything
+            ? new TriggerSelectingSink(cache, selector)
+            : cache;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await source.RunAsync(cache, stoppingToken).ConfigureAwait(false);
+                await source.RunAsync(sink, stoppingToken).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

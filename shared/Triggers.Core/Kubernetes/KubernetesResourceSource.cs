@@ -47,7 +47,11 @@ public sealed partial class KubernetesResourceSource(
     public Task RunAsync(IResourceSink sink, CancellationToken cancellationToken)
     {
         var @namespace = string.IsNullOrWhiteSpace(options.Value.Namespace) ? null : options.Value.Namespace;
-        return Task.WhenAll(sink.Kinds.Select(kind => RunKindAsync(new KindClient(client, kind, @namespace), sink, cancellationToken)));
+
+        // Worker pools: the API server sends only the selected triggers (and DELETED for one that stops matching).
+        var triggerSelector = string.IsNullOrWhiteSpace(options.Value.TriggerSelector) ? null : options.Value.TriggerSelector.Trim();
+        return Task.WhenAll(sink.Kinds.Select(kind => RunKindAsync(
+            new KindClient(client, kind, @namespace, TriggerSelectingSink.IsTriggerKind(kind) ? triggerSelector : null), sink, cancellationToken)));
     }
 
     private async Task RunKindAsync(KindClient kindClient, IResourceSink sink, CancellationToken cancellationToken)

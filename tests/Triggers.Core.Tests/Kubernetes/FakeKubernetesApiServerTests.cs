@@ -285,6 +285,49 @@ public sealed class FakeKubernetesApiServerTests : IAsyncLifetime
         Assert.Equal([(WatchEventType.Added, "a"), (WatchEventType.Modified, "a"), (WatchEventType.Deleted, "a"), (WatchEventType.Bookmark, null)], seen);
     }
 
+    /// <summary>
+    /// As the real watch cache does (cacheWatcher.convertToWatchEvent): an object that stops
+    /// matching a label-selector watch arrives as DELETED, one that starts matching as ADDED.
+    /// </summary>
+    [Fact]
+    public async Task Label_Selector_Watch_Sends_Deleted_When_An_Object_Stops_Matching_And_Added_When_It_Starts()
+    {
+        var start = _server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var seen = new List<(WatchEventType, string?, string?)>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var (type, item) in _client.CoreV1.WatchListNamespacedConfigMapAsync("ns", allowWatchBookmarks: true, labelSelector: "tier=gold", resourceVersion: start, cancellationToken: stop.Token))
+            {
+                lock (seen)
+                {
+                    seen.Add((type, item.Metadata?.Name, item.Metadata?.Labels?.TryGetValue("tier", out var tier) == true ? tier : null));
+                }
+
+                if (type == WatchEventType.Bookmark)
+                {
+                    return;
+                }
+            }
+        });
+
+        static V1ConfigMap Map(string name, string tier) => new() { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["tier"] = tier } } };
+        static V1Patch Tier(string tier) => new("{\"metadata\":{\"labels\":{\"tier\":\"" + tier + "\"}}}", V1Patch.PatchType.MergePatch);
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("a", "gold"), "ns");
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(Map("b", "silver"), "ns");
+        await _client.CoreV1.PatchNamespacedConfigMapAsync(Tier("silver"), "a", "ns");
+        await _client.CoreV1.PatchNamespacedConfigMapAsync(Tier("gold"), "b", "ns");
+        await _client.CoreV1.PatchNamespacedConfigMapAsync(Tier("bronze"), "a", "ns");
+        await Eventually.WaitUntilAsync(() => { lock (seen) { return seen.Count == 3; } }, "three events arrive");
+        _server.SendBookmarks();
+        await watching.WaitAsync(stop.Token);
+
+        // The DELETED event carries the object as it is now (no longer matching).
+        Assert.Equal([(WatchEventType.Added, "a", "gold"), (WatchEventType.Deleted, "a", "silver"), (WatchEventType.Added, "b", "gold"), (WatchEventType.Bookmark, null, null)], seen);
+        var listed = await _client.CoreV1.ListNamespacedConfigMapAsync("ns", labelSelector: "tier!=gold");
+        Assert.Equal(["a"], listed.Items.Select(i => i.Metadata.Name).ToArray());
+    }
+
     private static JsonNode Status(HttpOperationException e) => JsonNode.Parse(e.Response.Content)!;
 
     private static V1Lease Lease(string name, string holder) =>

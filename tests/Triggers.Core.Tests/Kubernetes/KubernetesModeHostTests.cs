@@ -38,7 +38,7 @@ public sealed class KubernetesModeHostTests : IAsyncLifetime
         _server.Apply(FakeResourceType.NatsTriggers, Trigger("todo", "lonely", "events.nobody", "nobody"));
         var kubeconfig = _server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"));
 
-        await using var app = Build($"--Triggers:Kubeconfig={kubeconfig}");
+        await using var app = Build($"--Triggers:Kubeconfig={kubeconfig}", "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         Assert.IsType<KubernetesResourceSource>(app.Services.GetRequiredService<IResourceSource>());
         Assert.IsType<KubernetesStatusWriter>(app.Services.GetRequiredService<ITriggerStatusWriter>());
         await app.StartAsync();

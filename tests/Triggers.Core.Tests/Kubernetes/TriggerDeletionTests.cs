@@ -118,7 +118,7 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
             _server.Apply(FakeResourceType.NatsTriggers, trigger);
         }
 
-        var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={_server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"))}");
+        var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={_server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"))}", "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await app.StartAsync();
         var set = app.Services.GetRequiredService<TestSubscriptionSet>();
         await Eventually.WaitUntilAsync(() => set.Running.Count == triggers.Length, $"the {triggers.Length} trigger(s) run");

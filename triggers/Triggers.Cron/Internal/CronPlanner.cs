@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Triggers.Core.Dispatch;
+using Triggers.Core.Policy;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 using Triggers.Core.Selectors;
@@ -52,7 +53,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
         {
             target = $"function {trigger.Namespace}/{spec.FunctionName}";
             functions = resolver.ResolveByName(snapshot, trigger.Namespace, spec.FunctionName!);
-            if (functions.Endpoints.Count == 0 && functions.Problems.Count == 0)
+            if (functions.Endpoints.Count == 0 && functions.Problems.Count == 0 && functions.Refused.Count == 0)
             {
                 return TriggerPlan<CronPlan>.Invalid("FunctionNotFound", $"Function {trigger.Namespace}/{spec.FunctionName} (spec.function-name) does not exist");
             }
@@ -66,7 +67,7 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
 
             target = $"functions matching spec.functionSelector in {trigger.Namespace}";
             functions = resolver.Resolve(snapshot, trigger.Namespace, selector);
-            if (functions.Endpoints.Count == 0 && functions.Problems.Count == 0)
+            if (functions.Endpoints.Count == 0 && functions.Problems.Count == 0 && functions.Refused.Count == 0)
             {
                 return TriggerPlan<CronPlan>.Invalid(ConditionReasons.NoMatchingFunctions, $"no Function in namespace {trigger.Namespace} matches spec.functionSelector");
             }
@@ -74,6 +75,11 @@ internal sealed class CronPlanner(FunctionResolver resolver, DeliveryPolicyResol
         else
         {
             return TriggerPlan<CronPlan>.Invalid("MissingTarget", "spec.function-name (or spec.functionSelector) is required");
+        }
+
+        if (functions.Refused.Count > 0)
+        {
+            return TriggerPlan<CronPlan>.Invalid(EndpointPolicy.ReasonNotAllowed, string.Join("; ", functions.Refused));
         }
 
         if (functions.Endpoints.Count == 0)

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -17,12 +19,13 @@ internal sealed class NatsConnectionHolder : IAsyncDisposable
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _disconnects;
+    private readonly ConditionalWeakTable<NatsSubBase, DropReporter> _reporters = [];
 
     public NatsConnectionHolder(IOptions<NatsOptions> options, TriggerMetrics metrics, ILoggerFactory loggerFactory)
     {
         _logger = loggerFactory.CreateLogger("Triggers.Nats.Connection");
         _slowConsumers = metrics.Meter.CreateCounter<long>("triggers.nats.slow_consumers", "{event}", "Times a subscription's client buffer filled up (reading paused, nothing dropped).");
-        _dropped = metrics.Meter.CreateCounter<long>("triggers.nats.dropped", "{message}", "Messages the NATS client dropped; stays 0 unless backpressure is bypassed.");
+        _dropped = metrics.Meter.CreateCounter<long>("triggers.nats.dropped", "{message}", "Core NATS messages dropped because their subscription's buffer (Nats:PendingMessagesLimit, Nats:PendingBytesLimit) was full, per trigger.");
         _disconnects = metrics.Meter.CreateCounter<long>("triggers.nats.disconnects", "{event}", "Times the connection to NATS was lost.");
         Connection = new NatsConnection(BuildOpts(options.Value, loggerFactory));
         Connection.ConnectionOpened += (_, _) =>
@@ -49,8 +52,17 @@ internal sealed class NatsConnectionHolder : IAsyncDisposable
         };
         Connection.MessageDropped += (_, args) =>
         {
-            _dropped.Add(1, new KeyValuePair<string, object?>("subject", args.Subscription.Subject));
-            Log.MessageDropped(_logger, args.Subject, args.Pending);
+            // A subscription's small in-transit channel overflowed (its forwarder starved of CPU).
+            if (_reporters.TryGetValue(args.Subscription, out var reporter))
+            {
+                reporter.Dropped(args.Pending, 0);
+            }
+            else
+            {
+                _dropped.Add(1, new KeyValuePair<string, object?>("subject", args.Subscription.Subject));
+                Log.MessageDropped(_logger, args.Subject, args.Pending);
+            }
+
             return default;
         };
     }
@@ -60,6 +72,12 @@ internal sealed class NatsConnectionHolder : IAsyncDisposable
     public bool IsConnected => Connection.ConnectionState == NatsConnectionState.Open;
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
+
+    /// <summary>Counts one dropped message of a subscription on <c>triggers.nats.dropped</c>.</summary>
+    public void CountDropped(in TagList tags) => _dropped.Add(1, tags);
+
+    /// <summary>Drops the client reports for <paramref name="subscription"/> go to its reporter (tagged with its trigger).</summary>
+    public void Register(NatsSubBase subscription, DropReporter reporter) => _reporters.AddOrUpdate(subscription, reporter);
 
     internal static NatsOpts BuildOpts(NatsOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -108,7 +126,9 @@ internal sealed class NatsConnectionHolder : IAsyncDisposable
             ReconnectJitter = TimeSpan.FromMilliseconds(250),
             SubPendingChannelCapacity = options.PendingMessagesLimit,
 
-            // Kubeless dropped a third of a burst here: a full buffer must pause reading, not drop.
+            // Only JetStream's pull consumers use this default: they never hold more than they
+            // asked for, so waiting is safe. Core subscriptions set their own (drop newest, per
+            // subscription) so that one full buffer never pauses the reader every subscription shares.
             SubPendingChannelFullMode = BoundedChannelFullMode.Wait,
         };
     }

@@ -71,6 +71,12 @@ internal sealed class NatsEventHandler(
 
         if (!string.IsNullOrEmpty(msg.ReplyTo))
         {
+            if (plan.Scope?.MayReply(msg.ReplyTo) == false)
+            {
+                Log.ReplyRefused(logger, triggerEvent.Id, msg.ReplyTo);
+                return;
+            }
+
             await ReplyAsync(triggerEvent.Id, msg.ReplyTo, result, cancellationToken).ConfigureAwait(false);
         }
     }

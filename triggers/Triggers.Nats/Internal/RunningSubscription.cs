@@ -138,46 +138,6 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
     }
 }
 
-/// <summary>A core NATS queue subscription: the client's pending buffer feeds the workers directly.</summary>
-internal sealed class CoreSubscription(
-    SubscriptionContext context,
-    NatsConnection connection,
-    NatsEventHandler handler,
-    TimeSpan drainTimeout,
-    ILogger logger) : RunningSubscription(context, drainTimeout, logger)
-{
-    private INatsSub<byte[]>? _sub;
-
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        _sub = await connection.SubscribeCoreAsync<byte[]>(Plan.Subject, Plan.QueueGroup, cancellationToken: cancellationToken).ConfigureAwait(false);
-
-        // The server answers a PING only after it processed our SUB: "Subscribed" then means it.
-        await connection.PingAsync(cancellationToken).ConfigureAwait(false);
-        StartWorkers(_sub.Msgs, (msg, ct) => handler.HandleCoreAsync(Context, msg, ct));
-        Log.Subscribed(Logger, Plan.Key, Plan.Subject, Plan.QueueGroup, Plan.MaxInFlight);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (_sub is not null)
-        {
-            await _sub.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
-
-    // Unsubscribing completes the pending channel; the workers then finish what it still holds.
-    protected override async Task StopFetchingAsync(CancellationToken cancellationToken)
-    {
-        if (_sub is not null)
-        {
-            await _sub.UnsubscribeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-}
-
 /// <summary>A JetStream durable pull consumer: a fetch loop fills a bounded buffer that the workers drain.</summary>
 internal sealed class JetStreamSubscription(
     SubscriptionContext context,

@@ -14,8 +14,11 @@ internal readonly record struct KindEvent(WatchEventType Type, string? ResourceV
 /// <summary>A list result: the items that could be read, the list's resourceVersion, and the items that could not.</summary>
 internal sealed record KindList(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Items, string ResourceVersion, IReadOnlyList<(ResourceKey Key, string Problem)> Problems);
 
-/// <summary>List and watch of one resource kind through KubernetesClient: core Services typed, custom resources as JSON.</summary>
-internal sealed class KindClient(IKubernetes client, ResourceKind kind, string? @namespace)
+/// <summary>
+/// List and watch of one resource kind through KubernetesClient: core Services typed, custom resources
+/// as JSON; <paramref name="labelSelector"/>, when set, filters both on the server.
+/// </summary>
+internal sealed class KindClient(IKubernetes client, ResourceKind kind, string? @namespace, string? labelSelector = null)
 {
     public ResourceKind Kind => kind;
 
@@ -24,14 +27,14 @@ internal sealed class KindClient(IKubernetes client, ResourceKind kind, string? 
         if (kind == ResourceKind.Service)
         {
             var list = @namespace is null
-                ? await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
-                : await client.CoreV1.ListNamespacedServiceAsync(@namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+                ? await client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)
+                : await client.CoreV1.ListNamespacedServiceAsync(@namespace, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
             return new KindList(list.Items.Select(Normalize).ToArray(), list.Metadata?.ResourceVersion ?? "", []);
         }
 
         var raw = @namespace is null
-            ? await client.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, @namespace, kind.Plural, cancellationToken: cancellationToken).ConfigureAwait(false);
+            ? await client.CustomObjects.ListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : await client.CustomObjects.ListNamespacedCustomObjectAsync(kind.Group, kind.Version, @namespace, kind.Plural, labelSelector: labelSelector, cancellationToken: cancellationToken).ConfigureAwait(false);
         var json = raw is JsonElement element ? element : JsonSerializer.SerializeToElement(raw);
         var items = new List<IKubernetesObject<V1ObjectMeta>>();
         var problems = new List<(ResourceKey, string)>();
@@ -64,8 +67,8 @@ internal sealed class KindClient(IKubernetes client, ResourceKind kind, string? 
         if (kind == ResourceKind.Service)
         {
             var services = @namespace is null
-                ? client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken)
-                : client.CoreV1.WatchListNamespacedServiceAsync(@namespace, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken);
+                ? client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken)
+                : client.CoreV1.WatchListNamespacedServiceAsync(@namespace, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken);
             await foreach (var (type, service) in services.ConfigureAwait(false))
             {
                 var rv = service?.Metadata?.ResourceVersion;
@@ -78,8 +81,8 @@ internal sealed class KindClient(IKubernetes client, ResourceKind kind, string? 
         }
 
         var events = @namespace is null
-            ? client.CustomObjects.WatchListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken)
-            : client.CustomObjects.WatchListNamespacedCustomObjectAsync(kind.Group, kind.Version, @namespace, kind.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken);
+            ? client.CustomObjects.WatchListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken)
+            : client.CustomObjects.WatchListNamespacedCustomObjectAsync(kind.Group, kind.Version, @namespace, kind.Plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: cancellationToken);
         await foreach (var (type, raw) in events.ConfigureAwait(false))
         {
             var json = raw is JsonElement element ? element : JsonSerializer.SerializeToElement(raw);
