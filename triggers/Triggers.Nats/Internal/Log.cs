@@ -61,7 +61,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 3026, Level = LogLevel.Error, Message = "Subscription {Key} ended without being stopped (closed by the server or the client); it restarts when its trigger or function changes")]
     public static partial void SubscriptionEnded(ILogger logger, string key);
 
-    [LoggerMessage(EventId = 3037, Level = LogLevel.Warning, Message = "Not replying to the request of event {EventId}: reply subject {ReplyTo} is neither an inbox nor a subject the trigger may use (Nats:AllowedSubjects)")]
+    [LoggerMessage(EventId = 3039, Level = LogLevel.Warning, Message = "Not replying to the request of event {EventId}: reply subject {ReplyTo} is neither an inbox nor a subject the trigger may use (Nats:AllowedSubjects)")]
     public static partial void ReplyRefused(ILogger logger, string eventId, string replyTo);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Subscription {Key} on {Subject} is full ({PendingMessages} messages, {PendingBytes} bytes buffered): dropped {Dropped} newest message(s) since the last warning; core NATS is at-most-once, use JetStream for no loss")]
