@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Triggers.Kafka.Tests;
 
-/// <summary>deploy/crds/kafkatrigger.yaml and the C# model describe the same resource (STYLE.md rule 10).</summary>
+/// <summary>deploy/crds/kafkatrigger.yaml and the C# model describe the same resource (docs/architecture.md, house rule 10).</summary>
 public sealed class CrdSchemaTests
 {
     // Shared by every trigger's DeliverySpec; a KafkaTrigger rejects it with a clear condition instead.

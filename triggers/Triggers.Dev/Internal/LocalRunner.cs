@@ -126,7 +126,7 @@ internal sealed class LocalRunner : IAsyncDisposable
             CreateExampleTopics(cluster, manifests);
         }
 
-        var state = settings.StatePath ?? Path.Combine(Path.GetTempPath(), "triggers-dev-state", "cron-state.json");
+        var state = settings.StatePath ?? DefaultStatePath(manifests);
         string[] common =
         [
             "--urls=http://127.0.0.1:0",
@@ -153,6 +153,16 @@ internal sealed class LocalRunner : IAsyncDisposable
         _sessionPath = settings.SessionPath;
         new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId, NatsServerProcessId)
             .Save(settings.SessionPath);
+    }
+
+    /// <summary>
+    /// Cron state of one manifests folder: a run over another folder (another clone, another
+    /// project) never reports this folder's ticks as missed, nor the other way round.
+    /// </summary>
+    internal static string DefaultStatePath(string manifestsFullPath)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(manifestsFullPath)))[..16];
+        return Path.Combine(Path.GetTempPath(), "triggers-dev-state", hash, "cron-state.json");
     }
 
     /// <summary>The mock cluster creates topics on demand with one partition; give the example topics a few.</summary>
