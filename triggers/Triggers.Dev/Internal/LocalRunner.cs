@@ -146,7 +146,7 @@ internal sealed class LocalRunner : IAsyncDisposable
         foreach (var worker in workers)
         {
             await worker.App.StartAsync(cancellationToken).ConfigureAwait(false);
-            _owned.Add(worker.App);
+            _owned.Add(new StopThenDispose(worker.App));
         }
 
         Workers = workers;
@@ -174,6 +174,26 @@ internal sealed class LocalRunner : IAsyncDisposable
             foreach (var topic in (trigger.Spec.Topics ?? []).Append(trigger.Spec.Topic).OfType<string>().Where(t => t.Length > 0).Distinct())
             {
                 cluster.CreateTopic(topic, partitions: 3);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops a worker (drains, closes its broker connections) before disposing it: disposing alone
+    /// skipped the stop, so the NATS client was still writing when nats-server went away and
+    /// logged a broken pipe with its stack trace after the summary.
+    /// </summary>
+    private sealed class StopThenDispose(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
