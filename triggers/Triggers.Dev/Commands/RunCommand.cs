@@ -88,10 +88,10 @@ internal static class RunCommand
                 await nats.PublishAsync("events.todo.newitem", Encoding.UTF8.GetBytes(json), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            // PublishAsync only queues the message in the client's write buffer; disposing the
-            // connection does not wait for that buffer to reach the server, so under CPU load the
-            // last item was sometimes never sent ("Only 5 of 6"). The server answers a PING after
-            // it has read every PUB before it.
+            // PublishAsync returns once the message is queued in the client's write buffer, and
+            // disposing the connection does not wait for that buffer to reach the server: the
+            // likely way a sample got lost ("Only 5 of 6"). The server answers a PING only after
+            // reading every PUB before it, so the samples have arrived when this returns.
             await nats.PingAsync(cancellationToken).ConfigureAwait(false);
         }
 
