@@ -29,7 +29,7 @@ public sealed class CrdSchemaTests
         Assert.Equal(KafkaTrigger.Version, Scalar(version, "name"));
         Assert.True(Map(version, "subresources").Children.ContainsKey(new YamlScalarNode("status")));
         var columns = ((YamlSequenceNode)version.Children[new YamlScalarNode("additionalPrinterColumns")]).Cast<YamlMappingNode>().Select(c => Scalar(c, "name")).ToList();
-        Assert.Equal(["Topic", "Ordering", "Ready", "Reason", "Age"], columns);
+        Assert.Equal(["Topic", "Functions", "Ordering", "Ready", "Reason", "Age"], columns);
     }
 
     [Fact]
