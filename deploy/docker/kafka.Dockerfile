@@ -1,20 +1,30 @@
 # Triggers kafka worker. Build from the repository root:
 #   docker build -f deploy/docker/kafka.Dockerfile -t triggers-kafka .
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Released multi-arch (amd64, arm64) by .github/workflows/release.yaml.
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG TARGETARCH
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY shared/ shared/
 COPY triggers/Triggers.Kafka/ triggers/Triggers.Kafka/
-RUN dotnet publish triggers/Triggers.Kafka/Triggers.Kafka.csproj -c Release -o /app --no-self-contained /p:UseAppHost=false
+# Built on the build machine's platform for the target's architecture (no emulation).
+RUN dotnet publish triggers/Triggers.Kafka/Triggers.Kafka.csproj -c Release -o /app --no-self-contained /p:UseAppHost=false \
+    -a $(if [ "$TARGETARCH" = arm64 ]; then echo arm64; else echo x64; fi)
 
-# Not chiseled: librdkafka (shipped inside Confluent.Kafka) needs the C libraries of a full base image.
+# Not chiseled: librdkafka (shipped inside Confluent.Kafka) needs the C libraries of a full base
+# image, which also carries tzdata and ICU.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # The non-root "app" user (UID 1654) that .NET images ship.
 USER 1654
+# One globalization setting for every image (ICU, not invariant); JSON console logs, one line
+# per entry, for log collectors (Logging__Console__FormatterName=simple for text).
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_gcServer=0 \
+    DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false \
+    Logging__Console__FormatterName=json \
+    OTEL_SERVICE_NAME=triggers-kafka \
     Triggers__Source=Kubernetes
 EXPOSE 8080
 ENTRYPOINT ["dotnet", "Triggers.Kafka.dll"]

@@ -20,10 +20,14 @@ internal sealed class DevProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static DevProcess Start(string sessionPath, params string[] args)
+    public static DevProcess Start(string sessionPath, params string[] args) => Start(new ProcessStartInfo("dotnet") { ArgumentList = { Dll } }, sessionPath, args);
+
+    /// <summary>Starts <paramref name="start"/> (dotnet triggers-dev.dll, or an installed tool) with the given session file and arguments.</summary>
+    public static DevProcess Start(ProcessStartInfo start, string sessionPath, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Dll);
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -40,9 +44,13 @@ internal sealed class DevProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end and returns exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string sessionPath, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(string sessionPath, params string[] args) =>
+        RunAsync(new ProcessStartInfo("dotnet") { ArgumentList = { Dll } }, sessionPath, args);
+
+    /// <summary>Runs <paramref name="start"/> to its end (its working directory and environment as set) and returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start, string sessionPath, params string[] args)
     {
-        await using var dev = Start(sessionPath, args);
+        await using var dev = Start(start, sessionPath, args);
         await dev._process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
         dev._process.WaitForExit(); // flushes the asynchronous output readers
         return (dev._process.ExitCode, string.Join('\n', dev.Output));
@@ -89,5 +97,5 @@ internal sealed class DevProcess : IAsyncDisposable
         }
     }
 
-    private static string Dll => RepositoryFiles.PathOf(Path.Combine("triggers", "Triggers.Dev", "bin", RepositoryFiles.Configuration, "net10.0", "triggers-dev.dll"));
+    public static string Dll => RepositoryFiles.PathOf(Path.Combine("triggers", "Triggers.Dev", "bin", RepositoryFiles.Configuration, "net10.0", "triggers-dev.dll"));
 }

@@ -108,6 +108,7 @@ public sealed class RunCommandTests : IAsyncLifetime
 
         Assert.Equal(0, await run.TerminateAsync());
         Assert.Contains(run.Output, l => l.StartsWith("Summary:", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Output, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
         Assert.False(DevProcess.IsRunning(natsPid), "the embedded nats-server was stopped with the runner");
         Assert.False(File.Exists(Session), "the session file was removed");
     }

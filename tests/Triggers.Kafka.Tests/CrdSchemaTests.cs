@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Triggers.Kafka.Tests;
 
-/// <summary>deploy/crds/kafkatrigger.yaml and the C# model describe the same resource (STYLE.md rule 10).</summary>
+/// <summary>deploy/crds/kafkatrigger.yaml and the C# model describe the same resource (docs/architecture.md, house rule 10).</summary>
 public sealed class CrdSchemaTests
 {
     // Shared by every trigger's DeliverySpec; a KafkaTrigger rejects it with a clear condition instead.
@@ -29,7 +29,7 @@ public sealed class CrdSchemaTests
         Assert.Equal(KafkaTrigger.Version, Scalar(version, "name"));
         Assert.True(Map(version, "subresources").Children.ContainsKey(new YamlScalarNode("status")));
         var columns = ((YamlSequenceNode)version.Children[new YamlScalarNode("additionalPrinterColumns")]).Cast<YamlMappingNode>().Select(c => Scalar(c, "name")).ToList();
-        Assert.Equal(["Topic", "Ordering", "Ready", "Reason", "Age"], columns);
+        Assert.Equal(["Topic", "Functions", "Ordering", "Ready", "Reason", "Age"], columns);
     }
 
     [Fact]

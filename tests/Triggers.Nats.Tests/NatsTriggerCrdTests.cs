@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Triggers.Nats.Tests;
 
-/// <summary>deploy/crds/natstrigger.yaml and the C# model agree field for field (STYLE.md rule 10).</summary>
+/// <summary>deploy/crds/natstrigger.yaml and the C# model agree field for field (docs/architecture.md, house rule 10).</summary>
 public sealed class NatsTriggerCrdTests
 {
     private static readonly YamlMappingNode Crd = Load("deploy/crds/natstrigger.yaml");

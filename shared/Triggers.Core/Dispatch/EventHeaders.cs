@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Triggers.Core.Dispatch;
 
 /// <summary>
-/// The header contract of every POST (ARCHITECTURE.md): Kubeless <c>event-*</c> headers, the
+/// The header contract of every POST (docs/architecture.md): Kubeless <c>event-*</c> headers, the
 /// Content-Type rules, and CloudEvents 1.0 binary mode.
 /// </summary>
 public static class EventHeaders

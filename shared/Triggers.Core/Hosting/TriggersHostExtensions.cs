@@ -5,12 +5,15 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Kubernetes;
@@ -29,6 +32,7 @@ public static class TriggersHostExtensions
     /// <summary>Adds the shared core for a worker that runs triggers of <paramref name="triggerKind"/>.</summary>
     public static IHostApplicationBuilder AddTriggersDefaults(this IHostApplicationBuilder builder, ResourceKind triggerKind, string workerName)
     {
+        AddLoggingDefaults(builder.Configuration);
         var services = builder.Services;
         services.AddOptions<TriggersOptions>()
             .Bind(builder.Configuration.GetSection(TriggersOptions.Section))
@@ -43,6 +47,7 @@ public static class TriggersHostExtensions
         services.TryAddSingleton<FunctionResolver>();
         services.TryAddSingleton<DeliveryPolicyResolver>();
         services.TryAddSingleton<TriggerMetrics>();
+        services.AddHostedService<TriggerReadinessMetrics>();
         services.TryAddSingleton(new WorkerIdentity(workerName, triggerKind));
 
         var source = Enum.TryParse<SourceKind>(builder.Configuration[$"{TriggersOptions.Section}:{nameof(TriggersOptions.Source)}"], ignoreCase: true, out var s) ? s : SourceKind.Kubernetes;
@@ -63,7 +68,11 @@ public static class TriggersHostExtensions
         services.AddHealthChecks()
             .AddCheck<ControlPathHealthCheck>("control-path", tags: [ReadyTag]);
 
+        // OTEL_SERVICE_NAME (the Deployments set it) wins; without it a worker is triggers-<worker>,
+        // not unknown_service:dotnet.
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : $"triggers-{workerName}";
         var otel = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
                 .AddMeter(TriggerMetrics.MeterName, "Triggers.*")
                 .AddRuntimeInstrumentationIfAvailable()
@@ -133,6 +142,26 @@ public static class TriggersHostExtensions
             manifestProblems = diagnostics.Problems.Select(p => p.ToString()),
         }));
         return app;
+    }
+
+    /// <summary>
+    /// Probes and per-request logs at Warning: at Information every /readyz probe wrote three lines.
+    /// Added as the lowest-priority configuration source, so appsettings, environment variables
+    /// (Logging__LogLevel__...) and the command line still override them.
+    /// </summary>
+    private static void AddLoggingDefaults(IConfigurationManager configuration)
+    {
+        var defaults = new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "Warning",
+                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Extensions.Http"] = "Warning",
+            },
+        };
+        configuration.Sources.Insert(0, defaults);
     }
 
     private static MeterProviderBuilder AddRuntimeInstrumentationIfAvailable(this MeterProviderBuilder metrics) =>

@@ -43,7 +43,7 @@ public interface ITriggerPlanner<TTrigger, TPlan>
 
 /// <summary>
 /// The running subscriptions of a worker: the one narrow interface between the watch side and
-/// the dispatch side (STYLE.md rule 3).
+/// the dispatch side (docs/architecture.md, house rule 3).
 /// </summary>
 public interface ISubscriptionSet<in TPlan>
     where TPlan : SubscriptionPlan

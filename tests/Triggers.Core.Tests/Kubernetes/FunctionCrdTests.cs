@@ -4,7 +4,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Triggers.Core.Tests.Kubernetes;
 
-/// <summary>The Function CRD in deploy/ and the C# model agree (STYLE.md rule 10).</summary>
+/// <summary>The Function CRD in deploy/ and the C# model agree (docs/architecture.md, house rule 10).</summary>
 public sealed class FunctionCrdTests
 {
     [Fact]

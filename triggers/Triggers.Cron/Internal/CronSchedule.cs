@@ -67,7 +67,7 @@ internal sealed class CronSchedule
         {
             zone = TimeZoneInfo.Utc;
         }
-        else if (!TimeZoneInfo.TryFindSystemTimeZoneById(timeZone.Trim(), out zone!))
+        else if (!IanaTimeZones.TryFind(timeZone.Trim(), out zone))
         {
             reason = "InvalidTimeZone";
             error = $"spec.timeZone \"{timeZone}\" is not a known IANA time zone (examples: UTC, Europe/Berlin, America/New_York)";

@@ -8,17 +8,12 @@ namespace Triggers.Dev.Commands;
 /// <summary><c>publish</c>, <c>produce</c> and <c>fire</c>: send one test event into the running setup.</summary>
 internal static class SendCommands
 {
-    public static async Task<int> PublishAsync(CommandLine line, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> PublishAsync(string subject, string data, string? natsUrl, IReadOnlyList<string> headerTexts, TextWriter output, CancellationToken cancellationToken)
     {
-        if (line.Positional.Count != 4 || line.Positional[1] != "nats")
-        {
-            throw new UsageException("usage: triggers-dev publish nats SUBJECT DATA [--nats URL] [--header K=V]");
-        }
-
-        var url = line.Option("nats") ?? Session.Load(Session.DefaultPath)?.Nats
+        var url = natsUrl ?? Session.Load(Session.DefaultPath)?.Nats
             ?? throw new InvalidOperationException("no running triggers-dev found: start `triggers-dev run` first or pass --nats URL");
         var headers = new NatsHeaders();
-        if (line.Option("header") is { } header)
+        foreach (var header in headerTexts)
         {
             var eq = header.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
@@ -31,38 +26,38 @@ internal static class SendCommands
 
         await using var nats = new NatsConnection(new NatsOpts { Url = url, Name = "triggers-dev-publish" });
         await nats.ConnectAsync().ConfigureAwait(false);
-        await nats.PublishAsync(line.Positional[2], Encoding.UTF8.GetBytes(line.Positional[3]), headers: headers.Count > 0 ? headers : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await nats.PublishAsync(subject, Encoding.UTF8.GetBytes(data), headers: headers.Count > 0 ? headers : null, cancellationToken: cancellationToken).ConfigureAwait(false);
         await nats.PingAsync(cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync($"published {Encoding.UTF8.GetByteCount(line.Positional[3])} bytes to {line.Positional[2]} on {url}").ConfigureAwait(false);
+        await output.WriteLineAsync($"published {Encoding.UTF8.GetByteCount(data)} bytes to {subject} on {url}").ConfigureAwait(false);
         return 0;
     }
 
-    public static async Task<int> ProduceAsync(CommandLine line, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> ProduceAsync(string topic, string data, string? key, string? kafka, TextWriter output, CancellationToken cancellationToken)
     {
-        if (line.Positional.Count != 4 || line.Positional[1] != "kafka")
-        {
-            throw new UsageException("usage: triggers-dev produce kafka TOPIC DATA [--key K] [--kafka BOOTSTRAP]");
-        }
-
-        var bootstrap = line.Option("kafka") ?? Session.Load(Session.DefaultPath)?.Kafka
+        var bootstrap = kafka ?? Session.Load(Session.DefaultPath)?.Kafka
             ?? throw new InvalidOperationException("no running triggers-dev found: start `triggers-dev run` first or pass --kafka BOOTSTRAP");
         using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = bootstrap, Acks = Acks.All, MessageTimeoutMs = 15000 }).Build();
-        var result = await producer.ProduceAsync(line.Positional[2], new Message<string?, string> { Key = line.Option("key"), Value = line.Positional[3] }, cancellationToken).ConfigureAwait(false);
+        var result = await producer.ProduceAsync(topic, new Message<string?, string> { Key = key, Value = data }, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"produced to {result.Topic} partition {result.Partition.Value} offset {result.Offset.Value} on {bootstrap}").ConfigureAwait(false);
         return 0;
     }
 
-    public static async Task<int> FireAsync(CommandLine line, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> FireAsync(string trigger, string? cronUrl, string? token, TextWriter output, CancellationToken cancellationToken)
     {
-        if (line.Positional.Count != 2 || line.Positional[1].Split('/') is not [{ Length: > 0 } ns, { Length: > 0 } name])
+        if (trigger.Split('/') is not [{ Length: > 0 } ns, { Length: > 0 } name])
         {
-            throw new UsageException("usage: triggers-dev fire NAMESPACE/NAME [--cron URL] [--token TOKEN]");
+            throw new UsageException($"fire takes NAMESPACE/NAME (got '{trigger}')");
         }
 
         var session = Session.Load(Session.DefaultPath);
-        var cron = line.Option("cron") ?? session?.CronWorker
+        var cron = cronUrl ?? session?.CronWorker
             ?? throw new InvalidOperationException("no running triggers-dev found: start `triggers-dev run` first or pass --cron URL");
-        await FireCronAsync(new Uri(cron), ns, name, line.Option("token") ?? session?.CronRunToken, cancellationToken).ConfigureAwait(false);
+        if (!Uri.TryCreate(cron, UriKind.Absolute, out var cronUri))
+        {
+            throw new UsageException($"--cron must be an absolute URL (got '{cron}')");
+        }
+
+        await FireCronAsync(cronUri, ns, name, token ?? session?.CronRunToken, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"fired CronJobTrigger {ns}/{name}").ConfigureAwait(false);
         return 0;
     }
@@ -81,7 +76,8 @@ internal static class SendCommands
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new InvalidOperationException($"cron worker refused to fire {@namespace}/{name}: {(int)response.StatusCode} {body}");
+            var message = $"cron worker refused to fire {@namespace}/{name}: {(int)response.StatusCode} {body}";
+            throw response.StatusCode == System.Net.HttpStatusCode.Conflict ? new CronRefusedException(message) : new InvalidOperationException(message);
         }
     }
 }

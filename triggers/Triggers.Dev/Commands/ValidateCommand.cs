@@ -17,11 +17,11 @@ internal static class ValidateCommand
     /// <summary>Not-ready reasons that are a state of the world, not a mistake in the manifest.</summary>
     private static readonly string[] WarningReasons = ["NoMatchingFunctions", "FunctionNotFound", "Suspended"];
 
-    public static int Execute(CommandLine line, TextWriter writer)
+    public static int Execute(string? requested, bool json, bool verbose, TextWriter writer)
     {
-        var output = new Output(writer, line.Flag("json"));
-        var path = line.Positional.Count > 1 ? line.Positional[1] : line.Option("manifests") ?? ExamplesFolder.Find()
-            ?? throw new UsageException("usage: triggers-dev validate PATH");
+        var output = new Output(writer, json);
+        var path = requested ?? ExamplesFolder.Find()
+            ?? throw new UsageException("no manifests given and deploy/examples/local was not found from here: pass PATH");
         ManifestLoadResult loaded;
         if (File.Exists(path))
         {
@@ -60,6 +60,15 @@ internal static class ValidateCommand
             {
                 var severity = WarningReasons.Contains(condition.Reason, StringComparer.Ordinal) ? "warning" : "error";
                 errors.Add((resource.File, resource.DocumentIndex, resource.Kind.Kind, ResourceKey.Of(resource.Resource).ToString(), $"{condition.Reason}: {condition.Message}", severity));
+            }
+        }
+
+        if (verbose)
+        {
+            foreach (var fine in loaded.Resources.Where(r => !errors.Any(e => e.File == r.File && e.DocumentIndex == r.DocumentIndex)))
+            {
+                output.Event("ok", $"ok: {fine.File}, document {fine.DocumentIndex} {fine.Kind.Kind} {ResourceKey.Of(fine.Resource)}",
+                    new { file = fine.File, document = fine.DocumentIndex, kind = fine.Kind.Kind, name = ResourceKey.Of(fine.Resource).ToString() });
             }
         }
 

@@ -129,7 +129,7 @@ internal sealed class LocalRunner : IAsyncDisposable
             CreateExampleTopics(cluster, manifests);
         }
 
-        var state = settings.StatePath ?? Path.Combine(Path.GetTempPath(), "triggers-dev-state", "cron-state.json");
+        var state = settings.StatePath ?? DefaultStatePath(manifests);
         string[] common =
         [
             "--urls=http://127.0.0.1:0",
@@ -149,13 +149,23 @@ internal sealed class LocalRunner : IAsyncDisposable
         foreach (var worker in workers)
         {
             await worker.App.StartAsync(cancellationToken).ConfigureAwait(false);
-            _owned.Add(worker.App);
+            _owned.Add(new StopThenDispose(worker.App));
         }
 
         Workers = workers;
         _sessionPath = settings.SessionPath;
         new Session(NatsUrl, KafkaBootstrap, Worker("nats").Address.ToString(), Worker("kafka").Address.ToString(), Worker("cron").Address.ToString(), Environment.ProcessId, NatsServerProcessId, CronRunToken)
             .Save(settings.SessionPath);
+    }
+
+    /// <summary>
+    /// Cron state of one manifests folder: a run over another folder (another clone, another
+    /// project) never reports this folder's ticks as missed, nor the other way round.
+    /// </summary>
+    internal static string DefaultStatePath(string manifestsFullPath)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(manifestsFullPath)))[..16];
+        return Path.Combine(Path.GetTempPath(), "triggers-dev-state", hash, "cron-state.json");
     }
 
     /// <summary>The mock cluster creates topics on demand with one partition; give the example topics a few.</summary>
@@ -167,6 +177,26 @@ internal sealed class LocalRunner : IAsyncDisposable
             foreach (var topic in (trigger.Spec.Topics ?? []).Append(trigger.Spec.Topic).OfType<string>().Where(t => t.Length > 0).Distinct())
             {
                 cluster.CreateTopic(topic, partitions: 3);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops a worker (drains, closes its broker connections) before disposing it: disposing alone
+    /// skipped the stop, so the NATS client was still writing when nats-server went away and
+    /// logged a broken pipe with its stack trace after the summary.
+    /// </summary>
+    private sealed class StopThenDispose(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
