@@ -86,7 +86,15 @@ internal sealed class CronLeadershipService(
         finally
         {
             await scheduler.StepDownAsync(CancellationToken.None).ConfigureAwait(false);
-            Log.Demoted(logger, elector.Identity);
+            // A graceful stop (rolling update, Ctrl+C) is routine; a lost Lease while running is not.
+            if (_stop.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                Log.SteppedDownForStop(logger, elector.Identity);
+            }
+            else
+            {
+                Log.Demoted(logger, elector.Identity);
+            }
         }
     }
 }

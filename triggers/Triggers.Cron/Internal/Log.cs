@@ -40,6 +40,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "This replica ({Identity}) stopped leading cron; every schedule removed from Quartz")]
     public static partial void Demoted(ILogger logger, string identity);
 
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "This replica ({Identity}) is stopping: it stopped leading cron and hands the Lease over")]
+    public static partial void SteppedDownForStop(ILogger logger, string identity);
+
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Leader election error: {Error}")]
     public static partial void ElectionError(ILogger logger, string error);
 
