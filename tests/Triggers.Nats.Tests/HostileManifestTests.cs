@@ -19,10 +19,7 @@ public sealed class HostileManifestTests(NatsServerFixture nats) : IClassFixture
         var ns = TestWorker.Unique("hostile");
         manifests.Write("bomb.yaml", HostileManifests.AliasBomb());
         manifests.Write("cut.yaml", HostileManifests.UnterminatedFlowMapping);
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns));
-        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.in");
 
         var problems = worker.Services.GetRequiredService<ManifestDiagnostics>().Problems;
         Assert.Contains(problems, p => p.File == "bomb.yaml" && p.Message.Contains("aliases expanded", StringComparison.Ordinal));

@@ -49,10 +49,7 @@ public sealed class NatsWorkerDeliveryTests(NatsServerFixture nats) : IClassFixt
         await using var function = await RecordingFunctionServer.StartAsync();
         using var manifests = new ManifestFolder();
         var ns = TestWorker.Unique("hdr");
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns));
-        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.in");
 
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         var headers = new NatsHeaders
@@ -77,16 +74,9 @@ public sealed class NatsWorkerDeliveryTests(NatsServerFixture nats) : IClassFixt
         function.FailFirst(5, 503);
         using var manifests = new ManifestFolder();
         var ns = TestWorker.Unique("retry");
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, "  maxInFlight: 1\n  delivery:\n    maxAttempts: 10\n"));
-        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.in", "  maxInFlight: 1\n  delivery:\n    maxAttempts: 10\n");
 
-        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        for (var i = 0; i < 20; i++)
-        {
-            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
-        }
+        await NatsPublisher.PublishNumberedAsync(nats.Url, $"{ns}.in", 20);
 
         await Eventually.WaitUntilAsync(() => function.Succeeded == 20, $"20 messages answered 200 (have {function.Succeeded})");
         var delivered = function.Requests.Skip(5).Select(r => r.BodyText).Distinct().Order().ToList();
@@ -102,10 +92,7 @@ public sealed class NatsWorkerDeliveryTests(NatsServerFixture nats) : IClassFixt
         using var manifests = new ManifestFolder();
         var ns = TestWorker.Unique("dl");
         var deadLetters = $"{ns}.dead";
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, $"  delivery:\n    deadLetterSubject: {deadLetters}\n"));
-        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.in", $"  delivery:\n    deadLetterSubject: {deadLetters}\n");
 
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         await using var sub = await client.SubscribeCoreAsync<byte[]>(deadLetters);
@@ -129,10 +116,7 @@ public sealed class NatsWorkerDeliveryTests(NatsServerFixture nats) : IClassFixt
         function.Respond(r => new FunctionReply(200, "echo:" + r.BodyText));
         using var manifests = new ManifestFolder();
         var ns = TestWorker.Unique("rr");
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.ask", "fn", ns));
-        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.ask");
 
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         var reply = await client.RequestAsync<byte[], byte[]>($"{ns}.ask", Encoding.UTF8.GetBytes("hello"), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(20) });

@@ -51,10 +51,7 @@ public sealed class NatsWorkerSubscriptionTests(NatsServerFixture nats) : IClass
         await using var function = await RecordingFunctionServer.StartAsync();
         using var manifests = new ManifestFolder();
         var ns = TestWorker.Unique("topic");
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.old", "fn", ns));
-        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.old");
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         await client.PublishAsync($"{ns}.old", Encoding.UTF8.GetBytes("before"));
         await function.WaitForRequestsAsync(1);
@@ -218,11 +215,7 @@ public sealed class NatsWorkerSubscriptionTests(NatsServerFixture nats) : IClass
         await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path, "--Triggers:Delivery:Timeout=00:01:00");
         await worker.WaitForSubscriptionsAsync($"{ns}/tr/", 2);
 
-        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        for (var i = 0; i < 50; i++)
-        {
-            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
-        }
+        await NatsPublisher.PublishNumberedAsync(nats.Url, $"{ns}.in", 50);
 
         // The slow function holds its two slots for 30 s; the fast one gets everything meanwhile.
         await fast.WaitForRequestsAsync(50, TimeSpan.FromSeconds(20));
@@ -238,16 +231,9 @@ public sealed class NatsWorkerSubscriptionTests(NatsServerFixture nats) : IClass
         function.DelayEach(TimeSpan.FromMilliseconds(200));
         using var manifests = new ManifestFolder();
         var ns = TestWorker.Unique("mif");
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, "  maxInFlight: 4\n"));
-        await using var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        await using var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.in", "  maxInFlight: 4\n");
 
-        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        for (var i = 0; i < 40; i++)
-        {
-            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
-        }
+        await NatsPublisher.PublishNumberedAsync(nats.Url, $"{ns}.in", 40);
 
         await Eventually.WaitUntilAsync(() => function.Succeeded == 40, $"40 messages answered (have {function.Succeeded})");
         Assert.Equal(4, function.MaxConcurrent);
@@ -260,16 +246,9 @@ public sealed class NatsWorkerSubscriptionTests(NatsServerFixture nats) : IClass
         function.DelayEach(TimeSpan.FromSeconds(2));
         using var manifests = new ManifestFolder();
         var ns = TestWorker.Unique("drain");
-        manifests.Write("f.yaml", ManifestFolder.Function("fn", function.Url, ns));
-        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", $"{ns}.in", "fn", ns, "  maxInFlight: 8\n"));
-        var worker = await TestWorker.StartAsync(nats.Url, manifests.Path);
-        await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed);
+        var worker = await TestWorker.StartWithOneTriggerAsync(nats.Url, manifests, function.Url, ns, $"{ns}.in", "  maxInFlight: 8\n");
 
-        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        for (var i = 0; i < 8; i++)
-        {
-            await client.PublishAsync($"{ns}.in", Encoding.UTF8.GetBytes($"m{i}"));
-        }
+        await NatsPublisher.PublishNumberedAsync(nats.Url, $"{ns}.in", 8);
 
         await function.WaitForRequestsAsync(8);
         Assert.True(function.Succeeded < 8, "the stop begins while POSTs are in flight");

@@ -31,6 +31,27 @@ internal sealed class TestWorker : IAsyncDisposable
     public static Task<TestWorker> StartAsync(string natsUrl, string manifestsPath, params string[] extraArgs) =>
         StartWithAsync(natsUrl, ["--Triggers:Source=Manifests", $"--Triggers:ManifestsPath={manifestsPath}", .. extraArgs]);
 
+    /// <summary>
+    /// Writes Function <c>fn</c> (at <paramref name="function"/>) and NATSTrigger <c>tr</c> on
+    /// <paramref name="topic"/> into the folder, starts the worker on it and returns once the trigger is subscribed.
+    /// </summary>
+    public static async Task<TestWorker> StartWithOneTriggerAsync(string natsUrl, ManifestFolder manifests, Uri function, string ns, string topic, string extraSpec = "")
+    {
+        manifests.Write("f.yaml", ManifestFolder.Function("fn", function, ns));
+        manifests.Write("t.yaml", ManifestFolder.Trigger("tr", topic, "fn", ns, extraSpec));
+        var worker = await StartAsync(natsUrl, manifests.Path).ConfigureAwait(false);
+        try
+        {
+            await worker.WaitForReasonAsync(ns, "tr", NatsTriggerPlanner.ReasonSubscribed).ConfigureAwait(false);
+            return worker;
+        }
+        catch
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>The worker in Kubernetes mode, watching the API server the kubeconfig names.</summary>
     public static Task<TestWorker> StartKubernetesAsync(string natsUrl, string kubeconfig, params string[] extraArgs) =>
         StartWithAsync(natsUrl, ["--Triggers:Source=Kubernetes", $"--Triggers:Kubeconfig={kubeconfig}", .. extraArgs]);
