@@ -9,29 +9,18 @@ using Triggers.Testing.FakeKubernetes;
 namespace Triggers.Core.Tests.Kubernetes;
 
 /// <summary>The worker finds its cluster as kubectl does: Triggers:Kubeconfig, in-cluster, KUBECONFIG (merged), ~/.kube/config.</summary>
-public sealed class KubernetesClientFactoryTests : IAsyncLifetime
+public sealed class KubernetesClientFactoryTests() : ApiServerTestBase("triggers-kubeconfig-")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("triggers-kubeconfig-").FullName;
-    private FakeKubernetesApiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeKubernetesApiServer.StartNewAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Kubeconfig_Variable_Alone_Reaches_The_Api_Server()
     {
-        var kubeconfig = _server.WriteKubeconfig(Path.Combine(_folder, "config"));
+        var kubeconfig = Server.WriteKubeconfig(Path.Combine(Folder, "config"));
 
         var configuration = Build(new TriggersOptions(), kubeconfigVariable: kubeconfig);
         using var client = new k8s.Kubernetes(configuration);
         await client.CoreV1.CreateNamespacedConfigMapAsync(new k8s.Models.V1ConfigMap { Metadata = new() { Name = "reached" } }, "ns");
 
-        Assert.NotNull(_server.Get(FakeResourceType.ConfigMaps, "ns", "reached"));
+        Assert.NotNull(Server.Get(FakeResourceType.ConfigMaps, "ns", "reached"));
     }
 
     [Fact]
@@ -44,7 +33,7 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
             clusters:
             - name: one
               cluster:
-                server: {_server.BaseUri}
+                server: {Server.BaseUri}
             users:
             - name: me
               user:
@@ -71,12 +60,12 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
             - name: work
               context: {cluster: one, user: me, namespace: team-b}
             """);
-        var missing = Path.Combine(_folder, "missing");
+        var missing = Path.Combine(Folder, "missing");
 
         var configuration = Build(new TriggersOptions(), kubeconfigVariable: string.Join(Path.PathSeparator, missing, first, second));
 
         Assert.Equal("work", configuration.CurrentContext);
-        Assert.Equal(_server.BaseUri.ToString().TrimEnd('/'), configuration.Host.TrimEnd('/'));
+        Assert.Equal(Server.BaseUri.ToString().TrimEnd('/'), configuration.Host.TrimEnd('/'));
         Assert.Equal("first-token", configuration.AccessToken);
         Assert.Equal("team-a", configuration.Namespace);
     }
@@ -84,9 +73,9 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
     [Fact]
     public void Nothing_Found_Names_Everything_That_Was_Tried()
     {
-        var a = Path.Combine(_folder, "a");
-        var b = Path.Combine(_folder, "b");
-        var home = Path.Combine(_folder, "home", ".kube", "config");
+        var a = Path.Combine(Folder, "a");
+        var b = Path.Combine(Folder, "b");
+        var home = Path.Combine(Folder, "home", ".kube", "config");
 
         var e = Assert.Throws<KubeConfigException>(() => Build(new TriggersOptions(), kubeconfigVariable: a + Path.PathSeparator + b, defaultPath: home));
 
@@ -101,11 +90,11 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
     [Fact]
     public void Triggers_Kubeconfig_Wins_Over_The_Variable_And_A_Broken_File_Is_Named()
     {
-        var good = _server.WriteKubeconfig(Path.Combine(_folder, "good"));
+        var good = Server.WriteKubeconfig(Path.Combine(Folder, "good"));
         var broken = Write("broken", "clusters: [this is: not a kubeconfig");
 
         var chosen = Build(new TriggersOptions { Kubeconfig = good }, kubeconfigVariable: broken);
-        Assert.Equal(_server.BaseUri.ToString().TrimEnd('/'), chosen.Host.TrimEnd('/'));
+        Assert.Equal(Server.BaseUri.ToString().TrimEnd('/'), chosen.Host.TrimEnd('/'));
 
         var e = Assert.Throws<KubeConfigException>(() => Build(new TriggersOptions(), kubeconfigVariable: broken));
         Assert.Contains(broken, e.Message, StringComparison.Ordinal);
@@ -115,7 +104,7 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
     public void In_A_Pod_The_Service_Account_Comes_Before_The_Variable()
     {
         var e = Assert.ThrowsAny<Exception>(() => KubernetesClientFactory.BuildConfiguration(
-            new TriggersOptions(), _ => _server.WriteKubeconfig(Path.Combine(_folder, "unused")), inCluster: () => true, Path.Combine(_folder, "none")));
+            new TriggersOptions(), _ => Server.WriteKubeconfig(Path.Combine(Folder, "unused")), inCluster: () => true, Path.Combine(Folder, "none")));
 
         // Here there is no service account token: the in-cluster path was taken, not KUBECONFIG.
         Assert.DoesNotContain("KUBECONFIG", e.Message, StringComparison.Ordinal);
@@ -124,8 +113,8 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
     [Fact]
     public async Task A_Worker_Started_With_Only_The_Kubeconfig_Variable_Watches_The_Api_Server()
     {
-        var kubeconfig = _server.WriteKubeconfig(Path.Combine(_folder, "worker-config"));
-        _server.Apply(FakeResourceType.NatsTriggers, new Triggers.Core.Resources.NatsTrigger
+        var kubeconfig = Server.WriteKubeconfig(Path.Combine(Folder, "worker-config"));
+        Server.Apply(FakeResourceType.NatsTriggers, new Triggers.Core.Resources.NatsTrigger
         {
             Metadata = new() { Name = "via-variable", NamespaceProperty = "kubeconfig-test" },
             Spec = new() { Topic = "t", FunctionSelector = new() { MatchLabels = new Dictionary<string, string> { ["function"] = "none" } } },
@@ -142,7 +131,7 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
             using var http = new HttpClient { BaseAddress = ServerAddress.Of(app.Services) };
             await Eventually.WaitUntilAsync(async () => (await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "/readyz answers 200 once the API server was listed");
             await Eventually.WaitUntilAsync(
-                () => _server.Get(FakeResourceType.NatsTriggers, "kubeconfig-test", "via-variable")?["status"] is not null,
+                () => Server.Get(FakeResourceType.NatsTriggers, "kubeconfig-test", "via-variable")?["status"] is not null,
                 "the worker writes the trigger's status through the API server named by KUBECONFIG");
             await app.StopAsync();
         }
@@ -157,11 +146,11 @@ public sealed class KubernetesClientFactoryTests : IAsyncLifetime
             options,
             name => name == KubernetesClientFactory.KubeconfigVariable ? kubeconfigVariable : null,
             inCluster: () => false,
-            defaultPath ?? Path.Combine(_folder, "no-home", "config"));
+            defaultPath ?? Path.Combine(Folder, "no-home", "config"));
 
     private string Write(string name, string text)
     {
-        var path = Path.Combine(_folder, name);
+        var path = Path.Combine(Folder, name);
         File.WriteAllText(path, text);
         return path;
     }

@@ -15,28 +15,17 @@ using Triggers.Testing.FakeKubernetes;
 namespace Triggers.Core.Tests.Kubernetes;
 
 /// <summary>A worker host in Kubernetes mode (the default source) against the fake API server, end to end.</summary>
-public sealed class KubernetesModeHostTests : IAsyncLifetime
+public sealed class KubernetesModeHostTests() : ApiServerTestBase("triggers-k8s-host-")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("triggers-k8s-host-").FullName;
-    private FakeKubernetesApiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeKubernetesApiServer.StartNewAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Watches_The_Api_Server_And_Writes_Trigger_Status_Back()
     {
         var function = SourceHarness.NewFunction("todo", "todo-audit");
         function.Metadata.Annotations = new Dictionary<string, string> { [Function.EndpointAnnotation] = "http://127.0.0.1:1/" };
-        _server.Apply(FakeResourceType.Functions, function);
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("todo", "todo-audit", "events.todo.newitem", "todo-audit"));
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("todo", "lonely", "events.nobody", "nobody"));
-        var kubeconfig = _server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"));
+        Server.Apply(FakeResourceType.Functions, function);
+        Server.Apply(FakeResourceType.NatsTriggers, Trigger("todo", "todo-audit", "events.todo.newitem", "todo-audit"));
+        Server.Apply(FakeResourceType.NatsTriggers, Trigger("todo", "lonely", "events.nobody", "nobody"));
+        var kubeconfig = Server.WriteKubeconfig(Path.Combine(Folder, "kubeconfig"));
 
         await using var app = Build($"--Triggers:Kubeconfig={kubeconfig}", "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         Assert.IsType<KubernetesResourceSource>(app.Services.GetRequiredService<IResourceSource>());
@@ -49,7 +38,7 @@ public sealed class KubernetesModeHostTests : IAsyncLifetime
         await Eventually.WaitUntilAsync(() => Ready("lonely") == ("False", "NoMatchingFunctions", "1"), "lonely is not Ready in the API server");
 
         // A spec change moves the generation; the worker reports it observed the new one.
-        using var client = _server.CreateClient();
+        using var client = Server.CreateClient();
         await client.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch("""{"spec":{"topic":"events.todo.changed"}}""", V1Patch.PatchType.MergePatch), "kubeless.io", "v1beta1", "todo", "natstriggers", "todo-audit");
         await Eventually.WaitUntilAsync(() => Ready("todo-audit") == ("True", "Subscribed", "2"), "observedGeneration follows the spec change");
@@ -64,7 +53,7 @@ public sealed class KubernetesModeHostTests : IAsyncLifetime
 
     private (string?, string?, string?) Ready(string name)
     {
-        var status = _server.Get(FakeResourceType.NatsTriggers, "todo", name)?["status"];
+        var status = Server.Get(FakeResourceType.NatsTriggers, "todo", name)?["status"];
         var condition = (status?["conditions"] as JsonArray)?.FirstOrDefault(c => (string?)c?["type"] == "Ready");
         return ((string?)condition?["status"], (string?)condition?["reason"], status?["observedGeneration"]?.ToJsonString());
     }

@@ -12,19 +12,9 @@ using Triggers.Testing.FakeKubernetes;
 namespace Triggers.Core.Tests.Kubernetes;
 
 /// <summary>A trigger its owner deletes: subscriptions stop, clean-up runs, only the Kubeless finalizer goes.</summary>
-public sealed class TriggerDeletionTests : IAsyncLifetime
+public sealed class TriggerDeletionTests() : ApiServerTestBase("triggers-deletion-")
 {
     private const string Keep = "example.com/keep";
-    private readonly string _folder = Directory.CreateTempSubdirectory("triggers-deletion-").FullName;
-    private FakeKubernetesApiServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FakeKubernetesApiServer.StartNewAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
-    }
 
     [Fact]
     public async Task Deleted_Trigger_Is_Stopped_Cleaned_Up_And_Only_Its_Kubeless_Finalizer_Removed()
@@ -32,11 +22,11 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
         await using var app = await StartWorkerAsync(Trigger("shared", KubelessFinalizers.NatsTrigger, Keep), Trigger("ours", KubelessFinalizers.NatsTrigger), Trigger("stays", KubelessFinalizers.NatsTrigger));
         var set = app.Services.GetRequiredService<TestSubscriptionSet>();
 
-        using var client = _server.CreateClient();
+        using var client = Server.CreateClient();
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", "shop", "natstriggers", "shared");
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", "shop", "natstriggers", "ours");
 
-        await Eventually.WaitUntilAsync(() => _server.Get(FakeResourceType.NatsTriggers, "shop", "ours") is null, "a trigger with only the Kubeless finalizer disappears");
+        await Eventually.WaitUntilAsync(() => Server.Get(FakeResourceType.NatsTriggers, "shop", "ours") is null, "a trigger with only the Kubeless finalizer disappears");
         await Eventually.WaitUntilAsync(() => Finalizers("shared") == $"""["{Keep}"]""", "the Kubeless finalizer goes and the foreign one stays");
         Assert.Equal(["shop/stays/audit"], set.Running.Keys);
         var journal = set.Journal.ToArray();
@@ -50,9 +40,9 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
         }
 
         // The still-terminating trigger is not cleaned up again on later passes.
-        _server.Apply(FakeResourceType.Functions, SourceHarness.NewFunction("shop", "other"));
+        Server.Apply(FakeResourceType.Functions, SourceHarness.NewFunction("shop", "other"));
         await Eventually.WaitUntilAsync(() => set.Journal.Count(j => j.StartsWith("cleanup", StringComparison.Ordinal)) == 2 && set.Running.Count == 1, "nothing more happens");
-        Assert.Equal(KubelessFinalizers.NatsTrigger, (string?)_server.Get(FakeResourceType.NatsTriggers, "shop", "stays")!["metadata"]!["finalizers"]![0]);
+        Assert.Equal(KubelessFinalizers.NatsTrigger, (string?)Server.Get(FakeResourceType.NatsTriggers, "shop", "stays")!["metadata"]!["finalizers"]![0]);
         await app.StopAsync();
     }
 
@@ -63,22 +53,22 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
         var set = app.Services.GetRequiredService<TestSubscriptionSet>();
         set.FailCleanUp["shop/stuck/audit"] = true;
 
-        using var client = _server.CreateClient();
+        using var client = Server.CreateClient();
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", "shop", "natstriggers", "stuck");
         await Eventually.WaitUntilAsync(() => set.Journal.Count(j => j == "cleanup-failed shop/stuck/audit") >= 2, "the clean-up is retried");
         Assert.Empty(set.Running);
         Assert.Equal($"""["{KubelessFinalizers.NatsTrigger}"]""", Finalizers("stuck"));
 
         set.FailCleanUp.Clear();
-        await Eventually.WaitUntilAsync(() => _server.Get(FakeResourceType.NatsTriggers, "shop", "stuck") is null, "once the clean-up succeeds the trigger goes");
+        await Eventually.WaitUntilAsync(() => Server.Get(FakeResourceType.NatsTriggers, "shop", "stuck") is null, "once the clean-up succeeds the trigger goes");
         await app.StopAsync();
     }
 
     [Fact]
     public async Task Finalizer_Patch_Never_Removes_A_Finalizer_That_Moved_Into_Its_Place()
     {
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("moving", "example.com/first", KubelessFinalizers.NatsTrigger, Keep));
-        using var client = _server.CreateClient();
+        Server.Apply(FakeResourceType.NatsTriggers, Trigger("moving", "example.com/first", KubelessFinalizers.NatsTrigger, Keep));
+        using var client = Server.CreateClient();
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", "shop", "natstriggers", "moving");
         var seen = Read("moving"); // what the worker's cache holds: ours at index 1
 
@@ -95,11 +85,11 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
     [Fact]
     public async Task Finalizer_Patch_Leaves_A_New_Object_With_The_Same_Name_Alone()
     {
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("reborn", KubelessFinalizers.NatsTrigger));
+        Server.Apply(FakeResourceType.NatsTriggers, Trigger("reborn", KubelessFinalizers.NatsTrigger));
         var old = Read("reborn");
-        _server.Remove(FakeResourceType.NatsTriggers, "shop", "reborn");
-        _server.Apply(FakeResourceType.NatsTriggers, Trigger("reborn", KubelessFinalizers.NatsTrigger));
-        using var client = _server.CreateClient();
+        Server.Remove(FakeResourceType.NatsTriggers, "shop", "reborn");
+        Server.Apply(FakeResourceType.NatsTriggers, Trigger("reborn", KubelessFinalizers.NatsTrigger));
+        using var client = Server.CreateClient();
 
         var finalizer = new KubernetesTriggerFinalizer(client, NullLogger<KubernetesTriggerFinalizer>.Instance);
         await finalizer.ReleaseAsync(ResourceKind.NatsTrigger, old, CancellationToken.None);
@@ -112,13 +102,13 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
     {
         var function = SourceHarness.NewFunction("shop", "audit");
         function.Metadata.Annotations = new Dictionary<string, string> { [Function.EndpointAnnotation] = "http://127.0.0.1:1/" };
-        _server.Apply(FakeResourceType.Functions, function);
+        Server.Apply(FakeResourceType.Functions, function);
         foreach (var trigger in triggers)
         {
-            _server.Apply(FakeResourceType.NatsTriggers, trigger);
+            Server.Apply(FakeResourceType.NatsTriggers, trigger);
         }
 
-        var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={_server.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"))}", "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
+        var app = TestWorkerHost.Build($"--Triggers:Kubeconfig={Server.WriteKubeconfig(Path.Combine(Folder, "kubeconfig"))}", "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await app.StartAsync();
         var set = app.Services.GetRequiredService<TestSubscriptionSet>();
         await Eventually.WaitUntilAsync(() => set.Running.Count == triggers.Length, $"the {triggers.Length} trigger(s) run");
@@ -126,9 +116,9 @@ public sealed class TriggerDeletionTests : IAsyncLifetime
     }
 
     private NatsTrigger Read(string name) =>
-        KubernetesJson.Deserialize<NatsTrigger>(_server.Get(FakeResourceType.NatsTriggers, "shop", name)!.ToJsonString());
+        KubernetesJson.Deserialize<NatsTrigger>(Server.Get(FakeResourceType.NatsTriggers, "shop", name)!.ToJsonString());
 
-    private string? Finalizers(string name) => _server.Get(FakeResourceType.NatsTriggers, "shop", name)?["metadata"]?["finalizers"]?.ToJsonString();
+    private string? Finalizers(string name) => Server.Get(FakeResourceType.NatsTriggers, "shop", name)?["metadata"]?["finalizers"]?.ToJsonString();
 
     private static NatsTrigger Trigger(string name, params string[] finalizers) => new()
     {
