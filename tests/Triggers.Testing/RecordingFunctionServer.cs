@@ -11,37 +11,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Triggers.Testing;
 
-/// <summary>One request a function received.</summary>
-public sealed record RecordedRequest(
-    int Index,
-    string Method,
-    string Path,
-    IReadOnlyDictionary<string, string[]> Headers,
-    byte[] Body,
-    DateTimeOffset ReceivedAt)
-{
-    /// <summary>The single value of a header (case-insensitive), or null.</summary>
-    public string? Header(string name) => Headers.TryGetValue(name, out var values) ? string.Join(",", values) : null;
-
-    public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
-}
-
-/// <summary>What the function does with one request.</summary>
-public sealed record FunctionReply(int Status = 200, string? Body = null, TimeSpan Delay = default, bool DropConnection = false)
-{
-    public IReadOnlyDictionary<string, string>? Headers { get; init; }
-
-    public string ContentType { get; init; } = "text/plain; charset=utf-8";
-
-    /// <summary>
-    /// When set: the status and headers go out at once, then the body one byte per interval, never
-    /// ending, until the caller gives up (a function that hangs after its headers).
-    /// </summary>
-    public TimeSpan? Trickle { get; init; }
-
-    public static FunctionReply Ok { get; } = new();
-}
-
 /// <summary>
 /// A real HTTP function on loopback (Kestrel) that records every request and answers as told:
 /// a status, a body, a delay, or a dropped connection. Each test starts its own on its own port.

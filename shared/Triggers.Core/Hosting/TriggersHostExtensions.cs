@@ -178,20 +178,3 @@ public static class TriggersHostExtensions
         return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
     }
 }
-
-/// <summary>Which worker this process is, for <c>/status</c> and logs.</summary>
-public sealed record WorkerIdentity(string Name, ResourceKind TriggerKind);
-
-/// <summary>Ready once the first full sync of resources is done and every valid trigger is running.</summary>
-public sealed class ControlPathHealthCheck(ResourceCache cache, ReconcilerState state) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        if (!cache.IsSynced)
-        {
-            return Task.FromResult(HealthCheckResult.Unhealthy("waiting for the first full sync of resources"));
-        }
-
-        return Task.FromResult(state.IsReady ? HealthCheckResult.Healthy(state.Detail) : HealthCheckResult.Unhealthy(state.Detail));
-    }
-}

@@ -3,23 +3,6 @@ using Triggers.Core.Resources;
 
 namespace Triggers.Core.Reconcile;
 
-/// <summary>The last known state of one trigger, as the worker sees it.</summary>
-public sealed record TriggerState(
-    ResourceKind Kind,
-    ResourceKey Trigger,
-    long? ObservedGeneration,
-    TriggerCondition Condition,
-    int Subscriptions,
-    DateTimeOffset LastTransitionTime)
-{
-    /// <summary>Cron times, or other worker-specific status fields.</summary>
-    public DateTime? LastScheduleTime { get; init; }
-
-    public DateTime? LastSuccessfulTime { get; init; }
-
-    public DateTime? NextScheduleTime { get; init; }
-}
-
 /// <summary>In-memory state of every trigger this worker runs; served at <c>/status</c> and written back by the status writer.</summary>
 public sealed class TriggerStatusStore(TimeProvider time)
 {
@@ -77,16 +60,4 @@ public sealed class TriggerStatusStore(TimeProvider time)
     }
 
     public void Remove(ResourceKind kind, ResourceKey key) => _states.TryRemove((kind, key), out _);
-}
-
-/// <summary>Writes a trigger's status back to where it lives (the API server's status subresource).</summary>
-public interface ITriggerStatusWriter
-{
-    Task WriteAsync(TriggerState state, CancellationToken cancellationToken);
-}
-
-/// <summary>Status writer for sources that have nowhere to write (manifests): the store and <c>/status</c> are the record.</summary>
-public sealed class NullTriggerStatusWriter : ITriggerStatusWriter
-{
-    public Task WriteAsync(TriggerState state, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,4 +1,3 @@
-using k8s;
 using k8s.Models;
 
 namespace Triggers.Core.Resources;
@@ -24,13 +23,4 @@ public sealed record ResourceKind(string Group, string Version, string Kind, str
         All.FirstOrDefault(k => string.Equals(k.ApiVersion, apiVersion, StringComparison.Ordinal) && string.Equals(k.Kind, kind, StringComparison.Ordinal));
 
     public override string ToString() => Kind;
-}
-
-/// <summary>Namespace and name of a resource.</summary>
-public readonly record struct ResourceKey(string Namespace, string Name)
-{
-    public static ResourceKey Of(IKubernetesObject<V1ObjectMeta> obj) =>
-        new(obj.Metadata?.NamespaceProperty ?? "default", obj.Metadata?.Name ?? "");
-
-    public override string ToString() => Namespace + "/" + Name;
 }

@@ -10,22 +10,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace Triggers.Core.Sources;
 
-/// <summary>A problem with one manifest document: the file, the document's 1-based index, and what is wrong.</summary>
-public sealed record ManifestProblem(string File, int DocumentIndex, string Message, string? Kind = null, string? Name = null)
-{
-    public override string ToString()
-    {
-        var what = Kind is null ? "" : Name is null ? $" {Kind}" : $" {Kind} {Name}";
-        return $"{File}, document {DocumentIndex}{what}: {Message}";
-    }
-}
-
-/// <summary>One resource loaded from a manifest, with where it came from.</summary>
-public sealed record LoadedResource(ResourceKind Kind, IKubernetesObject<V1ObjectMeta> Resource, string File, int DocumentIndex);
-
-/// <summary>What a file or folder held: resources Triggers handles, problems, and documents of other kinds it skipped.</summary>
-public sealed record ManifestLoadResult(IReadOnlyList<LoadedResource> Resources, IReadOnlyList<ManifestProblem> Problems, int SkippedDocuments);
-
 /// <summary>
 /// Reads Kubernetes manifests (multi-document YAML) into resource models. One broken
 /// document never hides the others: each problem names the file, the document index and the field.

@@ -3,16 +3,6 @@ using Microsoft.Extensions.Options;
 
 namespace Triggers.Core.Sources;
 
-/// <summary>The manifest problems of the last load, for <c>/status</c> and the local runner.</summary>
-public sealed class ManifestDiagnostics
-{
-    private volatile IReadOnlyList<ManifestProblem> _problems = [];
-
-    public IReadOnlyList<ManifestProblem> Problems => _problems;
-
-    internal void Set(IReadOnlyList<ManifestProblem> problems) => _problems = problems;
-}
-
 /// <summary>
 /// Feeds the cache from a folder of manifests (<c>Triggers:ManifestsPath</c>), reloading when
 /// files change: a file-system watcher for speed and a poll as the safety net. Unchanged files

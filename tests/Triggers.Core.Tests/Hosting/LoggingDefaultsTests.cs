@@ -1,6 +1,6 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.AspNetCore.Builder;
 using Triggers.Core.Hosting;
 using Triggers.Core.Resources;
 

@@ -1,6 +1,6 @@
 using k8s;
-using Microsoft.AspNetCore.Builder;
 using k8s.Models;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Triggers.Core.Kubernetes;

@@ -3,14 +3,6 @@ using Triggers.Core.Reconcile;
 
 namespace Triggers.Cron.Internal;
 
-/// <summary><c>spec.concurrencyPolicy</c>: what a tick does while the previous call still runs.</summary>
-internal enum ConcurrencyPolicy
-{
-    Forbid,
-    Allow,
-    Replace,
-}
-
 /// <summary>One scheduled (trigger, function) pair: everything a tick needs, resolved and validated.</summary>
 internal sealed record CronPlan : SubscriptionPlan
 {

@@ -7,9 +7,6 @@ using Triggers.Core.Resources;
 
 namespace Triggers.Cron.Internal;
 
-/// <summary>What the worker remembers of one trigger between restarts: its last tick and the last run-now value it handled.</summary>
-internal sealed record CronTriggerState(DateTimeOffset? LastScheduleTime, string? RunNow);
-
 /// <summary>
 /// Last-fire times and handled run-now values, kept in memory and, when <c>Triggers:StatePath</c>
 /// is set, in a small JSON file written atomically (temp file + rename) so that a restart in

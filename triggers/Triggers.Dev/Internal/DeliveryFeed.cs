@@ -4,9 +4,6 @@ using Triggers.Core.Dispatch;
 
 namespace Triggers.Dev.Internal;
 
-/// <summary>One finished dispatch as the local runner reports it.</summary>
-internal sealed record Delivery(DateTimeOffset At, string Kind, string Trigger, string Function, string Outcome, int? Status, int Attempts, TimeSpan Latency, string? Error);
-
 /// <summary>Listens to every dispatch span of the in-process workers and reports each delivery as it happens.</summary>
 internal sealed class DeliveryFeed : IDisposable
 {

@@ -1,27 +1,11 @@
-using Triggers.Core.Reconcile;
 using Triggers.Core.Sources;
 using Triggers.Cron;
-using Triggers.Nats.Embedded;
 using Triggers.Kafka;
 using Triggers.Kafka.Embedded;
 using Triggers.Nats;
+using Triggers.Nats.Embedded;
 
 namespace Triggers.Dev.Internal;
-
-/// <summary>Settings of <c>run</c> and <c>demo</c>.</summary>
-internal sealed record RunSettings(string ManifestsPath, string? NatsUrl, string? KafkaBootstrap, string? StatePath, string SessionPath, bool Verbose);
-
-/// <summary>One worker hosted in this process.</summary>
-internal sealed record HostedWorker(string Name, WebApplication App)
-{
-    public Uri Address => new(App.Urls.First());
-
-    public ReconcilerState State => App.Services.GetRequiredService<ReconcilerState>();
-
-    public TriggerStatusStore Status => App.Services.GetRequiredService<TriggerStatusStore>();
-
-    public ManifestDiagnostics Diagnostics => App.Services.GetRequiredService<ManifestDiagnostics>();
-}
 
 /// <summary>
 /// The NATS, Kafka and cron workers in one process over one manifests folder, with embedded

@@ -3,9 +3,6 @@ using Triggers.Dev.Embedded;
 
 namespace Triggers.Dev.Internal;
 
-/// <summary>What <c>run</c> and <c>demo</c> were asked to do.</summary>
-internal sealed record RunArguments(string? Manifests, string? Nats, string? Kafka, string? State, string Session, bool Verbose, bool Json, bool Watch, int FunctionsPort);
-
 /// <summary>The options of <c>run</c> and <c>demo</c> (and of <c>triggers-dev</c> alone, which runs).</summary>
 internal sealed class RunOptions
 {

@@ -8,12 +8,6 @@ using Triggers.Core.Sources;
 
 namespace Triggers.Core.Kubernetes.Internal;
 
-/// <summary>One watch event as the source needs it: the type, the resourceVersion, the key, and the object when it could be read.</summary>
-internal readonly record struct KindEvent(WatchEventType Type, string? ResourceVersion, ResourceKey? Key, IKubernetesObject<V1ObjectMeta>? Object, string? Problem);
-
-/// <summary>A list result: the items that could be read, the list's resourceVersion, and the items that could not.</summary>
-internal sealed record KindList(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Items, string ResourceVersion, IReadOnlyList<(ResourceKey Key, string Problem)> Problems);
-
 /// <summary>
 /// List and watch of one resource kind through KubernetesClient: core Services typed, custom resources
 /// as JSON; <paramref name="labelSelector"/>, when set, filters both on the server.

@@ -1,45 +1,5 @@
-using Triggers.Core.Resources;
-using Triggers.Core.Sources;
 
 namespace Triggers.Core.Reconcile;
-
-/// <summary>
-/// One running unit of work of a worker (a subscription, a consumer, a schedule). The reconciler
-/// starts it again only when <see cref="Revision"/> changes.
-/// </summary>
-public abstract record SubscriptionPlan
-{
-    /// <summary>Stable identity, e.g. <c>namespace/trigger/function</c>.</summary>
-    public required string Key { get; init; }
-
-    /// <summary>The trigger this plan belongs to.</summary>
-    public required ResourceKey Trigger { get; init; }
-
-    /// <summary>Changes whenever anything the running subscription depends on changes.</summary>
-    public required string Revision { get; init; }
-}
-
-/// <summary>Why a trigger is or is not ready, in Kubernetes condition terms.</summary>
-public sealed record TriggerCondition(bool Ready, string Reason, string Message)
-{
-    public static TriggerCondition Invalid(string reason, string message) => new(false, reason, message);
-}
-
-/// <summary>What a worker wants running for one trigger, and the trigger's condition.</summary>
-public sealed record TriggerPlan<TPlan>(IReadOnlyList<TPlan> Subscriptions, TriggerCondition Condition)
-    where TPlan : SubscriptionPlan
-{
-    public static TriggerPlan<TPlan> Invalid(string reason, string message) => new([], TriggerCondition.Invalid(reason, message));
-}
-
-/// <summary>Turns one trigger (and the functions it selects) into the subscriptions it needs. Pure: no I/O.</summary>
-public interface ITriggerPlanner<TTrigger, TPlan>
-    where TPlan : SubscriptionPlan
-{
-    ResourceKind Kind { get; }
-
-    TriggerPlan<TPlan> Plan(TTrigger trigger, ResourceSnapshot snapshot);
-}
 
 /// <summary>
 /// The running subscriptions of a worker: the one narrow interface between the watch side and
