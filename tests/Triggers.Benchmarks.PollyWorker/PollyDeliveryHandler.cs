@@ -12,7 +12,8 @@ namespace Triggers.Benchmarks.PollyWorker;
 /// <see cref="DeliveryHandler"/>'s semantics as a Polly.Core pipeline, for the polly-ab benchmark:
 /// retry (backoff with jitter from <see cref="Backoff"/>, Retry-After honoured and capped) around a
 /// circuit breaker per scheme+host+port (the same ratio, minimum throughput, sampling window and
-/// break duration) around a per-attempt timeout that covers the body read. One pooled
+/// break duration) around a per-attempt timeout that covers the body read, throwing the product's
+/// <see cref="CircuitOpenException"/> and <see cref="AttemptTimeoutException"/>. One pooled
 /// <see cref="ResilienceContext"/> per POST. A call the open breaker refuses is not counted as an
 /// attempt: the retry allows <c>MaxAttempts</c> of each, as DeliveryHandler does.
 /// One difference Polly cannot express: a half-open trial cancelled by its caller counts as a success
@@ -34,8 +35,17 @@ internal sealed class PollyDeliveryHandler(DeliveryOptions delivery, TimeProvide
         {
             context.Properties.Set(PolicyKey, (request as DispatchRequest)?.Policy ?? DeliveryPolicy.Default);
             var outcome = await pipeline.ExecuteOutcomeAsync(static (context, state) => state.Self.AttemptAsync(state.Request, context), context, (Self: this, Request: request)).ConfigureAwait(false);
-            outcome.ThrowIfException();
-            return outcome.Result!;
+            // The product's exception types, so the dispatcher reports "circuit open" and "timeout" as it does for DeliveryHandler.
+            switch (outcome.Exception)
+            {
+                case BrokenCircuitException e:
+                    throw new CircuitOpenException(e.Message, e);
+                case TimeoutRejectedException e:
+                    throw new AttemptTimeoutException(e.Timeout, e);
+                default:
+                    outcome.ThrowIfException();
+                    return outcome.Result!;
+            }
         }
         finally
         {
