@@ -25,16 +25,7 @@ public sealed class PollyDeliveryHandlerTests : IAsyncLifetime
     private static DispatcherHost Host(string handler, Action<DeliveryOptions>? configure = null) =>
         new(configure, handler == "Polly.Core" ? (delivery, time) => new PollyDeliveryHandler(delivery, time) : null);
 
-    private static TriggerEvent Event() => new()
-    {
-        Body = "x"u8.ToArray(),
-        Id = Guid.NewGuid().ToString(),
-        Time = DateTimeOffset.UnixEpoch,
-        EventNamespace = "natstriggers.kubeless.io",
-        Topic = "t",
-        Source = "/s",
-        Type = "io.kubeless.nats.message",
-    };
+    private static TriggerEvent Event() => DispatchEvents.Minimal();
 
     [Theory]
     [MemberData(nameof(Handlers))]
