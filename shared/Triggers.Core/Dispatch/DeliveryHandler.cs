@@ -11,7 +11,7 @@ namespace Triggers.Core.Dispatch;
 /// breaker refuses is not an attempt: it waits and tries again, at most <c>maxAttempts</c> times.
 /// It throws <see cref="CircuitOpenException"/> and <see cref="AttemptTimeoutException"/>. One async
 /// method per POST instead of a Polly.Core pipeline: measured in alternating pairs, the Polly.Core
-/// pipeline cost the NATS worker about a fifth more CPU per event (docs/benchmarks.md, polly-ab).
+/// pipeline cost the NATS worker 15-26% more CPU per event (docs/benchmarks.md, polly-ab).
 /// </summary>
 internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider time) : DelegatingHandler
 {
