@@ -133,7 +133,7 @@ internal static class NatsScenarios
         return new Row(scenario, "naive (Kubeless-like)", n, n / seconds, function.Latency.Percentile(50) / 1000, function.Latency.Percentile(99) / 1000, Note: failed == 0 ? "1 at a time, new connection each" : $"1 at a time, new connection each; {failed} dropped on connection errors");
     }
 
-    private static async Task<(double Rate, double P50, double P99)> PublishAndWaitAsync(string url, string subject, BenchFunction function, int n, byte[] payload, double? rate)
+    internal static async Task<(double Rate, double P50, double P99)> PublishAndWaitAsync(string url, string subject, BenchFunction function, int n, byte[] payload, double? rate)
     {
         function.Reset();
         await using var connection = new NatsConnection(new NatsOpts { Url = url });

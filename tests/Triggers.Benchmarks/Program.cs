@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Triggers.Benchmarks;
 
-// dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--out FILE]
-// Scenarios: nats, nats-slow, kafka, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka).
+// dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--pairs P] [--out FILE]
+// Scenarios: nats, nats-slow, kafka, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka);
+// polly-ab (not in all): DeliveryHandler against a Polly.Core pipeline, P alternating pairs of N messages.
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int? n = Option("--n") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
 var outFile = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"{scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
@@ -21,7 +22,8 @@ foreach (var s in scenarios)
         "kafka" => await KafkaScenario.RunAsync(n ?? 100_000),
         "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
         "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
-        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-slow, kafka, triggers-scale, cron-scale, all)"),
+        "polly-ab" => await PollyAbScenario.RunAsync(n ?? 50_000, Option("--pairs") is { } pairs ? int.Parse(pairs, CultureInfo.InvariantCulture) : 6),
+        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-slow, kafka, triggers-scale, cron-scale, polly-ab, all)"),
     };
     rows.AddRange(result);
     Table.Print(result);

@@ -175,8 +175,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
         {
             if (File.Exists(Path.Combine(dir.FullName, "Triggers.sln")))
             {
+                // The workers live under triggers/; benchmark-only variants of them (PollyWorker) under tests/.
                 var dll = Path.Combine(dir.FullName, "triggers", project, "bin", configuration, "net10.0", project + ".dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException($"build {project} first (dotnet build -c {configuration})", dll);
+                var variant = Path.Combine(dir.FullName, "tests", project, "bin", configuration, "net10.0", project + ".dll");
+                return File.Exists(dll) ? dll : File.Exists(variant) ? variant : throw new FileNotFoundException($"build {project} first (dotnet build -c {configuration})", dll);
             }
         }
 

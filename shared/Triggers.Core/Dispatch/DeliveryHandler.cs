@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace Triggers.Core.Dispatch;
 
@@ -11,9 +9,9 @@ namespace Triggers.Core.Dispatch;
 /// answer's body included (read here, bounded by <c>Triggers:Delivery:MaxResponseBodyBytes</c>), so a
 /// function that sends headers and then trickles its body cannot hold a slot for ever. A call the open
 /// breaker refuses is not an attempt: it waits and tries again, at most <c>maxAttempts</c> times.
-/// It throws the same BrokenCircuitException and TimeoutRejectedException as the Polly pipeline it
-/// replaces, in one async method per POST: the Polly pipeline cost about a third of the NATS worker's CPU per message
-/// (docs/benchmarks.md).
+/// It throws <see cref="CircuitOpenException"/> and <see cref="AttemptTimeoutException"/>. One async
+/// method per POST instead of a Polly.Core pipeline: measured in alternating pairs, the Polly.Core
+/// pipeline cost the NATS worker 15-26% more CPU per event (docs/benchmarks.md, polly-ab).
 /// </summary>
 internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider time) : DelegatingHandler
 {
@@ -32,7 +30,7 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
             if (!breaker.TryEnter(out var trial))
             {
                 refused++;
-                error = new BrokenCircuitException("The circuit is now open and is not allowing calls.");
+                error = new CircuitOpenException();
             }
             else
             {
@@ -57,7 +55,7 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
                 {
                     response?.Dispose();
                     response = null;
-                    error = new TimeoutRejectedException($"The operation didn't complete within the allowed timeout of '{policy.Timeout}'.", policy.Timeout, e);
+                    error = new AttemptTimeoutException(policy.Timeout, e);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -97,7 +95,7 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
     private static bool IsTransient(HttpResponseMessage? response, Exception? error) => error switch
     {
         null => HttpEventDispatcher.Classify(response!.StatusCode) == DispatchOutcome.Retryable,
-        HttpRequestException or TimeoutRejectedException or BrokenCircuitException or IOException => true,
+        HttpRequestException or AttemptTimeoutException or CircuitOpenException or IOException => true,
         _ => false,
     };
 

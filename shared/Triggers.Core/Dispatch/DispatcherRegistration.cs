@@ -31,9 +31,12 @@ public static class DispatcherRegistration
                 MaxConnectionsPerServer = 1024,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .AddHttpMessageHandler(services => new DeliveryHandler(
-                services.GetRequiredService<IOptions<TriggersOptions>>().Value.Delivery,
-                services.GetRequiredService<TimeProvider>()));
+            .AddHttpMessageHandler(services =>
+            {
+                var delivery = services.GetRequiredService<IOptions<TriggersOptions>>().Value.Delivery;
+                var time = services.GetRequiredService<TimeProvider>();
+                return services.GetService<DeliveryHandlerFactory>() is { } factory ? factory(delivery, time) : new DeliveryHandler(delivery, time);
+            });
         return services;
     }
 }

@@ -2,15 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace Triggers.Core.Dispatch;
 
 /// <summary>
-/// POSTs an event to a function through <see cref="IHttpClientFactory"/>. The client's resilience
-/// pipeline (retry with backoff and jitter honouring Retry-After, a circuit breaker per endpoint,
-/// a per-attempt timeout) reads this dispatch's <see cref="DeliveryPolicy"/> from the resilience context.
+/// POSTs an event to a function through <see cref="IHttpClientFactory"/>. The client's
+/// <see cref="DeliveryHandler"/> (retry with backoff and jitter honouring Retry-After, a circuit breaker
+/// per endpoint, a per-attempt timeout) reads this dispatch's <see cref="DeliveryPolicy"/> from the
+/// <see cref="DispatchRequest"/>.
 /// </summary>
 public sealed partial class HttpEventDispatcher(
     IHttpClientFactory clientFactory,
@@ -94,7 +93,7 @@ public sealed partial class HttpEventDispatcher(
             LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(request.Attempts, 1), reason);
             return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request.Attempts, 1), reason, time.GetElapsedTime(started))
             {
-                CircuitOpen = e is BrokenCircuitException,
+                CircuitOpen = e is CircuitOpenException,
             };
         }
     }
@@ -109,8 +108,8 @@ public sealed partial class HttpEventDispatcher(
 
     private static string? Describe(Exception e, DeliveryPolicy policy) => e switch
     {
-        TimeoutRejectedException => $"timeout after {policy.Timeout}",
-        BrokenCircuitException => "circuit open: the function failed too often recently",
+        AttemptTimeoutException => $"timeout after {policy.Timeout}",
+        CircuitOpenException => "circuit open: the function failed too often recently",
         HttpRequestException h => $"connection error: {h.HttpRequestError} {h.Message}",
         IOException io => $"connection error: {io.Message}",
         OperationCanceledException => $"timeout after {policy.Timeout}",

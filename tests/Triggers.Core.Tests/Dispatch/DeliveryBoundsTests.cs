@@ -16,16 +16,7 @@ public sealed class DeliveryBoundsTests : IAsyncLifetime
 
     private FunctionEndpoint Endpoint => new("ns", "fn", _function.Url);
 
-    private static TriggerEvent Event() => new()
-    {
-        Body = "x"u8.ToArray(),
-        Id = Guid.NewGuid().ToString(),
-        Time = DateTimeOffset.UnixEpoch,
-        EventNamespace = "natstriggers.kubeless.io",
-        Topic = "t",
-        Source = "/s",
-        Type = "io.kubeless.nats.message",
-    };
+    private static TriggerEvent Event() => DispatchEvents.Minimal();
 
     [Fact]
     public async Task A_Body_That_Trickles_Past_The_Timeout_Is_A_Timeout()

@@ -9,13 +9,20 @@ internal sealed class DispatcherHost : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public DispatcherHost(Action<DeliveryOptions>? configure = null)
+    /// <param name="configure">Changes the delivery defaults.</param>
+    /// <param name="handler">Another delivery handler than DeliveryHandler (the benchmark's Polly.Core one).</param>
+    public DispatcherHost(Action<DeliveryOptions>? configure = null, DeliveryHandlerFactory? handler = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         var options = new TriggersOptions();
         configure?.Invoke(options.Delivery);
         services.AddSingleton(Options.Create(options));
+        if (handler is not null)
+        {
+            services.AddSingleton(handler);
+        }
+
         services.AddTriggersDispatcher();
         _services = services.BuildServiceProvider();
         Dispatcher = _services.GetRequiredService<IEventDispatcher>();
