@@ -1,71 +1,184 @@
+using System.Diagnostics;
+using System.Globalization;
 using Confluent.Kafka;
 using Triggers.Kafka.Embedded;
 
 namespace Triggers.Benchmarks;
 
-/// <summary>The <c>kafka</c> scenario: records pre-produced over 8 partitions, consumed by the worker in each ordering mode.</summary>
+/// <summary>
+/// The <c>kafka</c> scenario: records pre-produced over 8 partitions, consumed in interleaved rounds
+/// by the bare bridge (<see cref="BareKafkaBridge"/>) and by the worker in each ordering mode, each a
+/// process of its own with a fresh consumer group, 64 POSTs in flight (partition order: one per partition).
+/// Each run is measured after a warm-up share of the records; CPU per event is read from /proc over that window.
+/// </summary>
 internal static class KafkaScenario
 {
-    public static async Task<IReadOnlyList<Row>> RunAsync(int n)
+    private const int Partitions = 8;
+    private const string Topic = "bench";
+    private const string CallCountingDelay = "DOTNET_TC_CallCountingDelayMs";
+
+    /// <summary>The modes of one round, in the order they run: each worker mode beside the bare bridge it is held against.</summary>
+    private static readonly (string Kind, string Ordering)[] Modes =
+        [("bare", "unordered"), ("triggers", "unordered"), ("triggers", "key"), ("bare", "partition"), ("triggers", "partition")];
+
+    public static async Task<IReadOnlyList<Row>> RunAsync(int n, int rounds)
     {
-        var rows = new List<Row>();
         using var cluster = KafkaMockCluster.Start(brokers: 1);
         await using var function = await BenchFunction.StartAsync();
         var payload = Load.Payload();
-        var direct = await Load.DirectAsync("kafka", function, n, payload);
-        rows.Add(direct);
+        var rows = new List<Row> { await Load.DirectAsync("kafka", function, n, payload) };
 
-        foreach (var ordering in new[] { "unordered", "key", "partition" })
+        // One topic for every run (each run reads it whole with its own group): warm-up records, then the
+        // measured ones. The warm-up is long because a worker's hot path is still being tiered up by
+        // the JIT for the first ~15,000 records on this machine (perf showed tier-0 code and the JIT's
+        // background thread inside a shorter window), and the bare bridge, with far fewer methods, tiers sooner.
+        var warm = Math.Max(n / 2, 20_000);
+        cluster.CreateTopic(Topic, partitions: Partitions);
+        await ProduceAsync(cluster.BootstrapServers, Topic, warm + n, payload);
+
+        var runs = Modes.ToDictionary(m => m, _ => new List<Run>());
+
+        // Steady state sooner, for both sides alike: the JIT starts counting calls for tier-up at once
+        // instead of after 100 ms without new tier-0 code (children inherit this; this process does not).
+        var callCountingDelay = Environment.GetEnvironmentVariable(CallCountingDelay);
+        Environment.SetEnvironmentVariable(CallCountingDelay, "0");
+        try
         {
-            var topic = $"bench-{ordering}";
-            cluster.CreateTopic(topic, partitions: 8);
-            await ProduceAsync(cluster.BootstrapServers, topic, n, payload);
-            function.Reset();
-            using var manifests = Manifests.Create(y => y.Append($$$"""
-                apiVersion: kubeless.io/v1beta1
-                kind: Function
-                metadata:
-                  name: bench
-                  labels: {function: bench}
-                  annotations: {triggers/endpoint: "{{{function.Url}}}"}
-                ---
-                apiVersion: kubeless.io/v1beta1
-                kind: KafkaTrigger
-                metadata:
-                  name: bench
-                spec:
-                  topic: {{{topic}}}
-                  ordering: {{{ordering}}}
-                  maxInFlight: 128
-                  initialOffset: earliest
-                  functionSelector: {matchLabels: {function: bench}}
-
-                """));
-            await using var worker = await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={cluster.BootstrapServers}"], TimeSpan.FromSeconds(60));
-            using var trace = worker.StartTrace($"kafka-{ordering}", 5);
-            await function.WaitForAsync(n, TimeSpan.FromMinutes(10));
-            if (trace is not null)
+            for (var round = 1; round <= rounds; round++)
             {
-                await trace.WaitForExitAsync();
+                foreach (var mode in Modes)
+                {
+                    var run = await RunOnceAsync(mode.Kind, mode.Ordering, round, cluster.BootstrapServers, function, warm, n);
+                    runs[mode].Add(run);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  round {round} {mode.Kind,-8} {mode.Ordering,-9} {run.Rate,8:0} msgs/s  CPU {run.CpuUsPerEvent,5:0} us/event  load {Load1():0.0}"));
+                }
             }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CallCountingDelay, callCountingDelay);
+        }
 
-            var rate = n / function.Span;
-            rows.Add(new Row("kafka", $"triggers ({ordering})", n, rate, double.NaN, double.NaN, worker.PeakRssMb, worker.CpuSeconds, $"{rate / direct.MessagesPerSecond:0.00} x direct"));
+        var bare = Median(runs[("bare", "unordered")], r => r.Rate);
+        var bound = Median(runs[("bare", "partition")], r => r.Rate);
+        foreach (var mode in Modes)
+        {
+            var list = runs[mode];
+            var rate = Median(list, r => r.Rate);
+            var versus = mode switch
+            {
+                ("bare", "unordered") => "",
+                ("bare", "partition") => $"the partition-order bound ({Partitions} partitions x 1 in flight); {rate / bare:0.00} x bare unordered; ",
+                ("triggers", "partition") => $"{rate / bound:0.00} x its bound (bare, 1 in flight per partition); ",
+                _ => $"{rate / bare:0.00} x bare; ",
+            };
+            var cpu = Median(list, r => r.CpuUsPerEvent);
+            rows.Add(new Row("kafka", $"{mode.Kind} ({mode.Ordering})", n, rate, double.NaN, double.NaN, list.Max(r => r.PeakRssMb), Median(list, r => r.CpuSeconds),
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{versus}CPU {cpu:0} us/event; median of {list.Count}: {string.Join(" / ", list.Select(r => r.Rate.ToString("0", CultureInfo.InvariantCulture)))} msgs/s, {string.Join(" / ", list.Select(r => r.CpuUsPerEvent.ToString("0", CultureInfo.InvariantCulture)))} us")));
         }
 
         return rows;
     }
 
+    private static async Task<Run> RunOnceAsync(string kind, string ordering, int round, string bootstrap, BenchFunction function, int warm, int n)
+    {
+        function.Reset();
+        var name = $"bench-{kind}-{ordering}-{round}";
+        using var manifests = kind == "bare" ? null : Manifests.Create(y => y.Append(CultureInfo.InvariantCulture, $$$"""
+            apiVersion: kubeless.io/v1beta1
+            kind: Function
+            metadata:
+              name: bench
+              labels: {function: bench}
+              annotations: {triggers/endpoint: "{{{function.Url}}}"}
+            ---
+            apiVersion: kubeless.io/v1beta1
+            kind: KafkaTrigger
+            metadata:
+              name: {{{name}}}
+            spec:
+              topic: {{{Topic}}}
+              ordering: {{{ordering}}}
+              maxInFlight: {{{Load.Concurrency}}}
+              initialOffset: earliest
+              functionSelector: {matchLabels: {function: bench}}
+
+            """));
+        await using var worker = manifests is null ? null : await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={bootstrap}"], TimeSpan.FromMinutes(3));
+        await using var bare = manifests is null ? BareBridgeProcess.Start(BareKafkaBridge.Command, [bootstrap, Topic, name, function.Url.ToString(), ordering]) : null;
+        Func<double> cpuSeconds = worker is not null ? () => worker.CpuSeconds : () => bare!.CpuSeconds;
+
+        await WaitForAsync(function, warm, name);
+        var (started, cpuBefore) = (Stopwatch.GetTimestamp(), cpuSeconds());
+        using var trace = worker?.StartTrace($"kafka-{ordering}-{round}", 5) ?? Perf(worker?.Id ?? bare!.Id, name);
+        await WaitForAsync(function, warm + n, name);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpu = cpuSeconds() - cpuBefore;
+        if (trace is not null)
+        {
+            await trace.WaitForExitAsync();
+        }
+
+        return new Run(n / seconds, cpu * 1e6 / n, cpu, worker?.PeakRssMb ?? double.NaN);
+    }
+
+    /// <summary>
+    /// When <c>BENCH_PERF</c> names a folder, samples the consumer process (worker or bare bridge) with
+    /// Linux perf for 5 seconds; run with <c>BENCH_WORKER_ENV="DOTNET_PerfMapEnabled=1;DOTNET_EnableWriteXorExecute=0"</c>
+    /// so that perf can name JIT-compiled methods.
+    /// </summary>
+    private static Process? Perf(int pid, string name)
+    {
+        if (Environment.GetEnvironmentVariable("BENCH_PERF") is not { Length: > 0 } folder)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(folder);
+        var start = new ProcessStartInfo("perf") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "record", "-F", "999", "-g", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", Path.Combine(folder, name + ".perf"), "--", "sleep", "5" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var perf = Process.Start(start)!;
+        perf.OutputDataReceived += (_, _) => { };
+        perf.ErrorDataReceived += (_, _) => { };
+        perf.BeginOutputReadLine();
+        perf.BeginErrorReadLine();
+        return perf;
+    }
+
+    private static double Median(List<Run> runs, Func<Run, double> value)
+    {
+        var sorted = runs.Select(value).Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static double Load1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    /// <summary>Produces <paramref name="n"/> records and returns once the broker acknowledged every one.</summary>
     private static async Task ProduceAsync(string bootstrap, string topic, int n, byte[] payload)
     {
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, BatchNumMessages = 10_000, Acks = Acks.Leader }).Build();
+        var failed = 0;
+        void Delivered(DeliveryReport<string, byte[]> report)
+        {
+            if (report.Error.IsError)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        }
+
         for (var i = 0; i < n; i++)
         {
             while (true)
             {
                 try
                 {
-                    producer.Produce(topic, new Message<string, byte[]> { Key = $"key-{i % 1000}", Value = payload });
+                    producer.Produce(topic, new Message<string, byte[]> { Key = $"key-{i % 1000}", Value = payload }, Delivered);
                     break;
                 }
                 catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -75,7 +188,42 @@ internal static class KafkaScenario
             }
         }
 
-        producer.Flush(TimeSpan.FromMinutes(2));
+        // Flush returns with records still queued when it times out: those would be lost with the producer.
+        var deadline = Stopwatch.GetTimestamp() + (5 * 60 * Stopwatch.Frequency);
+        while (producer.Flush(TimeSpan.FromSeconds(10)) > 0)
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"records to {topic} not acknowledged within 5 minutes");
+            }
+        }
+
+        if (failed > 0)
+        {
+            throw new InvalidOperationException($"{failed} of {n} records to {topic} failed");
+        }
+
         await Task.CompletedTask;
     }
+
+    /// <summary>Waits until the function received <paramref name="count"/> requests; fails once a minute passed without one.</summary>
+    private static async Task WaitForAsync(BenchFunction function, long count, string what)
+    {
+        var (seen, since) = (function.Count, Stopwatch.GetTimestamp());
+        while (function.Count < count)
+        {
+            if (function.Count != seen)
+            {
+                (seen, since) = (function.Count, Stopwatch.GetTimestamp());
+            }
+            else if (Stopwatch.GetElapsedTime(since) > TimeSpan.FromMinutes(1))
+            {
+                throw new TimeoutException($"{what}: the function received {seen} of {count} and nothing for a minute");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed record Run(double Rate, double CpuUsPerEvent, double CpuSeconds, double PeakRssMb);
 }

@@ -2,11 +2,18 @@ using System.Globalization;
 using System.Text.Json;
 using Triggers.Benchmarks;
 
-// dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--pairs P] [--out FILE]
+// dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--rounds R] [--pairs P] [--out FILE]
 // Scenarios: nats, nats-slow, kafka, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka);
 // polly-ab (not in all): DeliveryHandler against a Polly.Core pipeline, P alternating pairs of N messages.
+// `bare-kafka ...` is the bare bridge the kafka scenario starts as its own process (BareKafkaBridge).
+if (args is [BareKafkaBridge.Command, .. var bareArgs])
+{
+    return BareKafkaBridge.Run(bareArgs);
+}
+
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int? n = Option("--n") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+var rounds = Option("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
 var outFile = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"{scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0.0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
@@ -19,7 +26,7 @@ foreach (var s in scenarios)
     {
         "nats" => await NatsScenarios.ThroughputAsync(n ?? 100_000),
         "nats-slow" => await NatsScenarios.SlowFunctionAsync(n ?? 20_000),
-        "kafka" => await KafkaScenario.RunAsync(n ?? 100_000),
+        "kafka" => await KafkaScenario.RunAsync(n ?? 100_000, rounds),
         "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
         "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
         "polly-ab" => await PollyAbScenario.RunAsync(n ?? 50_000, Option("--pairs") is { } pairs ? int.Parse(pairs, CultureInfo.InvariantCulture) : 6),

@@ -48,13 +48,16 @@ internal sealed class PartitionDispatcher(KafkaSubscriptionPlan plan, int maxUnc
                         }
 
                         flow.BeginRun();
-                        ThreadPool.UnsafeQueueUserWorkItem(new DetachedRun(this, flow, record, lanes, key), preferLocal: false);
+                        _ = RunLaneAsync(flow, lanes, key, record);
                         break;
                     default:
-                        // Unordered, or a keyless record in key mode (no key, no order to keep).
+                        // Unordered, or a keyless record in key mode (no key, no order to keep). Started
+                        // here, not queued to the thread pool: it runs on this thread until its POST is on
+                        // the wire and then detaches by itself; a queued start cost every record one more
+                        // thread-pool hop and wake-up (docs/benchmarks.md).
                         await _slots.WaitAsync(stopped).ConfigureAwait(false);
                         flow.BeginRun();
-                        ThreadPool.UnsafeQueueUserWorkItem(new DetachedRun(this, flow, record, null, null), preferLocal: false);
+                        _ = SettleAndReleaseAsync(flow, record);
                         break;
                 }
             }
@@ -141,22 +144,5 @@ internal sealed class PartitionDispatcher(KafkaSubscriptionPlan plan, int maxUnc
         {
             _slots.Release();
         }
-    }
-
-    /// <summary>
-    /// Starts an unordered record or a new key lane on the thread pool: the partition's reader only
-    /// hands records out, so one busy partition still has up to maxInFlight POSTs being built at once.
-    /// </summary>
-    private sealed class DetachedRun(
-        PartitionDispatcher dispatcher,
-        PartitionFlow flow,
-        ConsumeResult<byte[], byte[]> record,
-        Dictionary<byte[], Queue<ConsumeResult<byte[], byte[]>>>? lanes,
-        byte[]? laneKey) : IThreadPoolWorkItem
-    {
-        public void Execute() =>
-            _ = lanes is null
-                ? dispatcher.SettleAndReleaseAsync(flow, record)
-                : dispatcher.RunLaneAsync(flow, lanes, laneKey!, record);
     }
 }
