@@ -55,14 +55,19 @@ internal sealed class BenchFunction : IAsyncDisposable
         Interlocked.Exchange(ref _lastTicks, 0);
     }
 
-    public async Task WaitForAsync(long count, TimeSpan timeout)
+    /// <summary>Waits until <paramref name="count"/> requests arrived; fails once none arrived for <paramref name="stall"/> (something was lost).</summary>
+    public async Task WaitForAsync(long count, TimeSpan stall)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var (seen, since) = (Count, Stopwatch.GetTimestamp());
         while (Count < count)
         {
-            if (Stopwatch.GetTimestamp() > deadline)
+            if (Count != seen)
             {
-                throw new TimeoutException($"function received {Count} of {count} within {timeout}");
+                (seen, since) = (Count, Stopwatch.GetTimestamp());
+            }
+            else if (Stopwatch.GetElapsedTime(since) > stall)
+            {
+                throw new TimeoutException($"function received {Count} of {count}, none in the last {stall}");
             }
 
             await Task.Delay(10);

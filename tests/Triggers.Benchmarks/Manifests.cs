@@ -20,7 +20,7 @@ internal sealed class Manifests : IDisposable
         return new Manifests(folder);
     }
 
-    public static Manifests Nats(Uri function, string subject, int maxInFlight) => Create(y => y.Append($"""
+    public static Manifests Nats(Uri function, string subject, int maxInFlight, string extraSpec = "") => Create(y => y.Append($"""
         apiVersion: kubeless.io/v1beta1
         kind: Function
         metadata:
@@ -36,7 +36,7 @@ internal sealed class Manifests : IDisposable
           topic: {subject}
           maxInFlight: {maxInFlight}
           functionSelector: {"{"}matchLabels: {"{"}function: bench{"}"}{"}"}
-
+        {extraSpec}
         """));
 
     public void Dispose() => Directory.Delete(Path, recursive: true);

@@ -3,12 +3,20 @@ using System.Text.Json;
 using Triggers.Benchmarks;
 
 // dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--rounds R] [--pairs P] [--out FILE]
-// Scenarios: nats, nats-slow, kafka, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka);
+// Scenarios: nats, nats-bare, jetstream, nats-slow, kafka, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka);
 // polly-ab (not in all): DeliveryHandler against a Polly.Core pipeline, P alternating pairs of N messages.
-// `bare-kafka ...` is the bare bridge the kafka scenario starts as its own process (BareKafkaBridge).
-if (args is [BareKafkaBridge.Command, .. var bareArgs])
+// The bare bridges run as child processes of this program: bare-core URL SUBJECT FUNCTION, bare-jetstream URL STREAM SUBJECT FUNCTION,
+// and `bare-kafka ...` (BareKafkaBridge), which the kafka scenario starts.
+switch (args)
 {
-    return BareKafkaBridge.Run(bareArgs);
+    case [BareKafkaBridge.Command, .. var bareArgs]:
+        return BareKafkaBridge.Run(bareArgs);
+    case ["bare-core", var url, var subject, var function]:
+        await BareCoreBridge.RunAsync(url, subject, new Uri(function));
+        return 0;
+    case ["bare-jetstream", var url, var stream, var subject, var function]:
+        await BareJetStreamBridge.RunAsync(url, stream, subject, new Uri(function));
+        return 0;
 }
 
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
@@ -18,19 +26,21 @@ var outFile = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"{scen
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0.0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 var rows = new List<Row>();
-var scenarios = scenario == "all" ? new[] { "nats", "nats-slow", "kafka", "triggers-scale", "cron-scale" } : scenario.Split(',');
+var scenarios = scenario == "all" ? new[] { "nats", "jetstream", "nats-slow", "kafka", "triggers-scale", "cron-scale" } : scenario.Split(',');
 foreach (var s in scenarios)
 {
     Console.WriteLine($"== {s}");
     var result = s switch
     {
-        "nats" => await NatsScenarios.ThroughputAsync(n ?? 100_000),
+        "nats" => await NatsScenarios.ThroughputAsync(n ?? 100_000, rounds, baselines: true),
+        "nats-bare" => await NatsScenarios.ThroughputAsync(n ?? 100_000, rounds, baselines: false),
+        "jetstream" => await JetStreamScenario.RunAsync(n ?? 100_000, rounds),
         "nats-slow" => await NatsScenarios.SlowFunctionAsync(n ?? 20_000),
         "kafka" => await KafkaScenario.RunAsync(n ?? 100_000, rounds),
         "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
         "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
         "polly-ab" => await PollyAbScenario.RunAsync(n ?? 50_000, Option("--pairs") is { } pairs ? int.Parse(pairs, CultureInfo.InvariantCulture) : 6),
-        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-slow, kafka, triggers-scale, cron-scale, polly-ab, all)"),
+        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-bare, jetstream, nats-slow, kafka, triggers-scale, cron-scale, polly-ab, all)"),
     };
     rows.AddRange(result);
     Table.Print(result);

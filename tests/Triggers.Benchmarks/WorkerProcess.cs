@@ -10,10 +10,25 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly Process _process;
     private double _peakRssMb;
 
-    private WorkerProcess(Process process, Uri address)
+    private readonly List<string> _output;
+
+    private WorkerProcess(Process process, List<string> output, Uri address)
     {
         _process = process;
+        _output = output;
         Address = address;
+    }
+
+    /// <summary>The first lines the process wrote (stdout and stderr), for a failed run's message.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
     }
 
     public Uri Address { get; }
@@ -70,66 +85,37 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public static async Task<WorkerProcess> StartAsync(string project, IEnumerable<string> args, TimeSpan readyTimeout)
     {
-        var dll = WorkerDll(project);
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
-        start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Experiments on the worker alone: BENCH_WORKER_ENV="DOTNET_GCgen0size=0x4000000;NAME=VALUE".
-        foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_WORKER_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-            {
-                start.Environment[pair[..eq]] = pair[(eq + 1)..];
-            }
-        }
-
-        var process = Process.Start(start)!;
-        var errors = new List<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 50) { errors.Add(line); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 50) { errors.Add(line); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var worker = new WorkerProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        var (process, errors) = Launch([WorkerDll(project), $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", .. args], bareRuntime: false, ready: null);
+        var worker = new WorkerProcess(process, errors, new Uri($"http://127.0.0.1:{port}/"));
         using var http = new HttpClient { BaseAddress = worker.Address, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.GetTimestamp() + (long)(readyTimeout.TotalSeconds * Stopwatch.Frequency);
-        while (true)
+        await worker.WaitReadyAsync(project, readyTimeout, async () =>
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"{project} exited with {process.ExitCode}:\n{string.Join('\n', errors)}");
-            }
-
             try
             {
-                if ((await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK)
-                {
-                    return worker;
-                }
+                return (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
+                return false;
             }
-            catch (TaskCanceledException)
-            {
-            }
+        });
+        return worker;
+    }
 
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                await worker.DisposeAsync();
-                throw new TimeoutException($"{project} was not ready within {readyTimeout}:\n{string.Join('\n', errors)}");
-            }
-
-            worker.Sample();
-            await Task.Delay(20);
-        }
+    /// <summary>
+    /// A bare bridge: this program run again as a child with <paramref name="command"/>, ready once it
+    /// prints <see cref="BareBridge.Ready"/>. It gets the workers' runtime settings (workstation GC,
+    /// no dynamic PGO; Directory.Build.props) and <c>BENCH_WORKER_ENV</c>, so the two sides differ in
+    /// their code only.
+    /// </summary>
+    public static async Task<WorkerProcess> StartBareAsync(string command, IEnumerable<string> args, TimeSpan readyTimeout)
+    {
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (process, errors) = Launch([typeof(BareBridge).Assembly.Location, command, .. args], bareRuntime: true, ready);
+        var bridge = new WorkerProcess(process, errors, new Uri("about:blank"));
+        await bridge.WaitReadyAsync(command, readyTimeout, () => Task.FromResult(ready.Task.IsCompleted));
+        return bridge;
     }
 
     public async ValueTask DisposeAsync()
@@ -148,6 +134,81 @@ internal sealed class WorkerProcess : IAsyncDisposable
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static (Process Process, List<string> Output) Launch(IEnumerable<string> args, bool bareRuntime, TaskCompletionSource? ready)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (bareRuntime)
+        {
+            start.Environment["DOTNET_TieredPGO"] = "0";
+            start.Environment["DOTNET_gcServer"] = "0";
+        }
+
+        // Experiments on the worker alone: BENCH_WORKER_ENV="DOTNET_GCgen0size=0x4000000;NAME=VALUE".
+        foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_WORKER_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                start.Environment[pair[..eq]] = pair[(eq + 1)..];
+            }
+        }
+
+        var process = Process.Start(start)!;
+        var output = new List<string>();
+        void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            if (line == BareBridge.Ready)
+            {
+                ready?.TrySetResult();
+            }
+
+            lock (output)
+            {
+                if (output.Count < 50)
+                {
+                    output.Add(line);
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, output);
+    }
+
+    private async Task WaitReadyAsync(string name, TimeSpan readyTimeout, Func<Task<bool>> isReady)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(readyTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (!await isReady())
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{name} exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                await DisposeAsync();
+                throw new TimeoutException($"{name} was not ready within {readyTimeout}:\n{Output}");
+            }
+
+            Sample();
+            await Task.Delay(20);
+        }
     }
 
     private void Sample()

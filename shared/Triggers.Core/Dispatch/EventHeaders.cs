@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -93,9 +92,34 @@ public static class EventHeaders
         }
     }
 
-    /// <summary>RFC 3339 UTC with milliseconds, the form every runtime's parser accepts.</summary>
-    public static string FormatTime(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>RFC 3339 UTC with milliseconds (<c>yyyy-MM-ddTHH:mm:ss.fffZ</c>), the form every runtime's parser accepts.</summary>
+    /// <remarks>Written digit by digit: the custom-format path of <see cref="DateTime.ToString(string, IFormatProvider)"/> is parsed again on every call, for every event.</remarks>
+    public static string FormatTime(DateTimeOffset time) => string.Create(24, time.UtcDateTime, static (s, t) =>
+    {
+        Digits(s[..4], t.Year);
+        s[4] = '-';
+        Digits(s.Slice(5, 2), t.Month);
+        s[7] = '-';
+        Digits(s.Slice(8, 2), t.Day);
+        s[10] = 'T';
+        Digits(s.Slice(11, 2), t.Hour);
+        s[13] = ':';
+        Digits(s.Slice(14, 2), t.Minute);
+        s[16] = ':';
+        Digits(s.Slice(17, 2), t.Second);
+        s[19] = '.';
+        Digits(s.Slice(20, 3), t.Millisecond);
+        s[23] = 'Z';
+    });
+
+    private static void Digits(Span<char> into, int value)
+    {
+        for (var i = into.Length - 1; i >= 0; i--)
+        {
+            into[i] = (char)('0' + (value % 10));
+            value /= 10;
+        }
+    }
 
     /// <summary>Header names the dispatcher sets itself or that belong to the connection; never forwarded from a message.</summary>
     public static bool IsReserved(string name) =>

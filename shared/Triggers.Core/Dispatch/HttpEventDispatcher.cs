@@ -6,17 +6,19 @@ using Microsoft.Extensions.Options;
 namespace Triggers.Core.Dispatch;
 
 /// <summary>
-/// POSTs an event to a function through <see cref="IHttpClientFactory"/>. The client's
-/// <see cref="DeliveryHandler"/> (retry with backoff and jitter honouring Retry-After, a circuit breaker
-/// per endpoint, a per-attempt timeout) reads this dispatch's <see cref="DeliveryPolicy"/> from the
-/// <see cref="DispatchRequest"/>.
+/// POSTs an event to a function through the handler chain of the named client
+/// <see cref="ClientName"/>: its <c>DeliveryHandler</c> (retry with backoff and jitter honouring
+/// Retry-After, a circuit breaker per endpoint, a per-attempt timeout) reads this dispatch's
+/// <see cref="DeliveryPolicy"/> from the request.
 /// </summary>
 public sealed partial class HttpEventDispatcher(
-    IHttpClientFactory clientFactory,
+    IHttpMessageHandlerFactory handlerFactory,
     IOptions<TriggersOptions> options,
     TimeProvider time,
     ILogger<HttpEventDispatcher> logger) : IEventDispatcher
 {
+    private HttpMessageInvoker? _invoker;
+
     public const string ClientName = "triggers-dispatch";
 
     /// <summary>Spans of every dispatch; the HTTP client span (and its traceparent) is their child.</summary>
@@ -47,8 +49,7 @@ public sealed partial class HttpEventDispatcher(
                 AddTraceContext(triggerEvent, request.Headers);
             }
 
-            var client = clientFactory.CreateClient(ClientName);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var response = await Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (request.ResponseBody is null)
             {
                 // Only a client without the DeliveryHandler (a test's) gets here with the body unread.
@@ -97,6 +98,15 @@ public sealed partial class HttpEventDispatcher(
             };
         }
     }
+
+    /// <summary>
+    /// The handler chain, sent to directly: an <see cref="HttpClient"/> per event (what
+    /// <c>CreateClient</c> returns) added an object, an options lookup and a linked cancellation
+    /// source to every POST, for a timeout and a base address the dispatcher never uses. The chain's
+    /// lifetime is infinite (<see cref="DispatcherRegistration"/>), so one invoker serves for ever;
+    /// the handler streams the answer (the <c>DeliveryHandler</c> reads its body, bounded).
+    /// </summary>
+    private HttpMessageInvoker Invoker => _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(ClientName), disposeHandler: false);
 
     /// <summary>2xx delivers; 408, 429 and 5xx are worth retrying; anything else will fail the same way again.</summary>
     public static DispatchOutcome Classify(HttpStatusCode status) => (int)status switch
@@ -147,13 +157,27 @@ public sealed partial class HttpEventDispatcher(
     {
         var hasParent = ActivityContext.TryParse(e.TraceParent, e.TraceState, isRemote: true, out var parent);
         var traceId = hasParent ? parent.TraceId : ActivityTraceId.CreateRandom();
-        var flags = hasParent && parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00";
-        headers.TryAddWithoutValidation(EventHeaders.TraceParent, $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{flags}");
+        var recorded = hasParent && parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded);
+        headers.TryAddWithoutValidation(EventHeaders.TraceParent, TraceParentOf(traceId, ActivitySpanId.CreateRandom(), recorded));
         if (hasParent && !string.IsNullOrEmpty(parent.TraceState))
         {
             headers.TryAddWithoutValidation(EventHeaders.TraceState, parent.TraceState);
         }
     }
+
+    /// <summary><c>00-{trace id}-{span id}-{flags}</c> in one string, without the two hex strings in between.</summary>
+    internal static string TraceParentOf(ActivityTraceId traceId, ActivitySpanId spanId, bool recorded) =>
+        string.Create(55, (traceId, spanId, recorded), static (s, state) =>
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            "00-".CopyTo(s);
+            state.traceId.CopyTo(bytes);
+            Convert.TryToHexStringLower(bytes, s.Slice(3, 32), out _);
+            s[35] = '-';
+            state.spanId.CopyTo(bytes[..8]);
+            Convert.TryToHexStringLower(bytes[..8], s.Slice(36, 16), out _);
+            (state.recorded ? "-01" : "-00").CopyTo(s[52..]);
+        });
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "Dispatch to {Namespace}/{Function} failed after {Attempts} attempts: {Reason}")]
     private static partial void LogAttemptsFailed(ILogger logger, string @namespace, string function, int attempts, string reason);

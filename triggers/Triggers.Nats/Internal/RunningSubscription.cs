@@ -77,7 +77,17 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
             {
                 // A slot first, then a message: nothing is taken from the buffer that cannot start,
                 // so whatever is still buffered on a stop can be handed back (JetStream nak).
-                await free.WaitAsync(_abort.Token).ConfigureAwait(false);
+                // No token on the wait: under load the pump waits for a slot before every message,
+                // and a cancellable wait costs a promise, a registration on the subscription's
+                // shared abort source and a second continuation each time. An abort cancels every
+                // running message, and the first that ends frees the slot this wait needs.
+                await free.WaitAsync().ConfigureAwait(false);
+                if (_abort.IsCancellationRequested)
+                {
+                    free.Release();
+                    break;
+                }
+
                 if (!reader.TryRead(out var item))
                 {
                     try
