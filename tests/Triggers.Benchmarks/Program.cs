@@ -3,14 +3,14 @@ using System.Text.Json;
 using Triggers.Benchmarks;
 
 // dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--out FILE]
-// Scenarios: nats, nats-slow, kafka, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka).
+// Scenarios: nats, nats-slow, kafka, kafka-scale, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka).
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int? n = Option("--n") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
 var outFile = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"{scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0.0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 var rows = new List<Row>();
-var scenarios = scenario == "all" ? new[] { "nats", "nats-slow", "kafka", "triggers-scale", "cron-scale" } : scenario.Split(',');
+var scenarios = scenario == "all" ? new[] { "nats", "nats-slow", "kafka", "kafka-scale", "triggers-scale", "cron-scale" } : scenario.Split(',');
 foreach (var s in scenarios)
 {
     Console.WriteLine($"== {s}");
@@ -19,9 +19,10 @@ foreach (var s in scenarios)
         "nats" => await NatsScenarios.ThroughputAsync(n ?? 100_000),
         "nats-slow" => await NatsScenarios.SlowFunctionAsync(n ?? 20_000),
         "kafka" => await KafkaScenario.RunAsync(n ?? 100_000),
+        "kafka-scale" => await KafkaScaleScenario.RunAsync(n ?? 1_000),
         "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
         "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
-        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-slow, kafka, triggers-scale, cron-scale, all)"),
+        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-slow, kafka, kafka-scale, triggers-scale, cron-scale, all)"),
     };
     rows.AddRange(result);
     Table.Print(result);
