@@ -16,6 +16,7 @@ internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(500);
 
     private long _lastProbe = long.MinValue;
+    private volatile bool _lost;
     private volatile bool _connected;
     private volatile string _connectivity = "connecting";
     private volatile IReadOnlyList<PartitionLag> _lag = [];
@@ -38,18 +39,21 @@ internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
 
     public void MarkDisconnected(string reason)
     {
+        _lost = true;
         _connected = false;
         _connectivity = reason;
     }
 
     /// <summary>
     /// Without statistics nothing reports that brokers came back while no record or rebalance
-    /// arrives: every <see cref="ProbeInterval"/>, while disconnected, one metadata request
-    /// (at most <c>500 ms</c>, on the consumer thread, which has nothing else to do then) tells.
+    /// arrives: every <see cref="ProbeInterval"/>, while disconnected after an error, one metadata
+    /// request (at most <c>500 ms</c>, on the consumer thread, which has nothing else to do then)
+    /// tells. A starting consumer is not probed: its first assignment says it (a thousand starting
+    /// consumers probing would slow the group joins they wait for).
     /// </summary>
     public void ProbeWhileDisconnected(IConsumer<byte[], byte[]> consumer)
     {
-        if (statistics || _connected)
+        if (statistics || _connected || !_lost)
         {
             return;
         }
@@ -77,6 +81,7 @@ internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
 
     public void Reset()
     {
+        _lost = false;
         _connected = false;
         _lag = [];
     }
