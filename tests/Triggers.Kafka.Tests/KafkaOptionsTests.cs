@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Triggers.Kafka.Internal;
+using Triggers.Kafka.Tests.Infrastructure;
 
 namespace Triggers.Kafka.Tests;
 
@@ -129,17 +130,5 @@ public sealed class KafkaOptionsTests
         }
     }
 
-    private static KafkaSubscriptionPlan Plan() => new()
-    {
-        Key = "ns/t/f",
-        Trigger = new Triggers.Core.Resources.ResourceKey("ns", "t"),
-        Revision = "1",
-        Function = new Triggers.Core.Dispatch.FunctionEndpoint("ns", "f", new Uri("http://127.0.0.1:1/")),
-        Topics = ["t"],
-        GroupId = "ns_t_f_t",
-        InitialOffset = AutoOffsetReset.Earliest,
-        Ordering = KafkaOrdering.Partition,
-        MaxInFlight = 4,
-        Policy = Triggers.Core.Dispatch.DeliveryPolicy.Default,
-    };
+    private static KafkaSubscriptionPlan Plan() => TestPlans.Minimal();
 }
