@@ -3,7 +3,7 @@ using System.Text.Json;
 using Triggers.Benchmarks;
 
 // dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--rounds R] [--pairs P] [--out FILE]
-// Scenarios: nats, nats-bare, jetstream, nats-slow, kafka, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka);
+// Scenarios: nats, nats-bare, jetstream, nats-slow, kafka, kafka-scale, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka);
 // polly-ab (not in all): DeliveryHandler against a Polly.Core pipeline, P alternating pairs of N messages.
 // The bare bridges run as child processes of this program: bare-core URL SUBJECT FUNCTION, bare-jetstream URL STREAM SUBJECT FUNCTION,
 // and `bare-kafka ...` (BareKafkaBridge), which the kafka scenario starts.
@@ -26,7 +26,7 @@ var outFile = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"{scen
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0.0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 var rows = new List<Row>();
-var scenarios = scenario == "all" ? new[] { "nats", "jetstream", "nats-slow", "kafka", "triggers-scale", "cron-scale" } : scenario.Split(',');
+var scenarios = scenario == "all" ? new[] { "nats", "jetstream", "nats-slow", "kafka", "kafka-scale", "triggers-scale", "cron-scale" } : scenario.Split(',');
 foreach (var s in scenarios)
 {
     Console.WriteLine($"== {s}");
@@ -37,10 +37,11 @@ foreach (var s in scenarios)
         "jetstream" => await JetStreamScenario.RunAsync(n ?? 100_000, rounds),
         "nats-slow" => await NatsScenarios.SlowFunctionAsync(n ?? 20_000),
         "kafka" => await KafkaScenario.RunAsync(n ?? 100_000, rounds),
+        "kafka-scale" => await KafkaScaleScenario.RunAsync(n ?? 1_000),
         "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
         "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
         "polly-ab" => await PollyAbScenario.RunAsync(n ?? 50_000, Option("--pairs") is { } pairs ? int.Parse(pairs, CultureInfo.InvariantCulture) : 6),
-        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-bare, jetstream, nats-slow, kafka, triggers-scale, cron-scale, polly-ab, all)"),
+        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-bare, jetstream, nats-slow, kafka, kafka-scale, triggers-scale, cron-scale, polly-ab, all)"),
     };
     rows.AddRange(result);
     Table.Print(result);

@@ -1,5 +1,9 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Triggers.Kafka.Internal;
+using Triggers.Kafka.Tests.Infrastructure;
 
 namespace Triggers.Kafka.Tests;
 
@@ -74,6 +78,40 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
+    public void Statistics_Interval_Zero_Turns_Statistics_Off_And_Negative_Names_The_Key()
+    {
+        var off = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka:9092", StatisticsInterval = TimeSpan.Zero });
+        var negative = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka:9092", StatisticsInterval = TimeSpan.FromSeconds(-1) });
+
+        Assert.True(off.Succeeded, off.FailureMessage);
+        Assert.Equal(0, KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092", StatisticsInterval = TimeSpan.Zero }, Plan(), NullLogger.Instance).StatisticsIntervalMs);
+        Assert.Equal(5000, KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092" }, Plan(), NullLogger.Instance).StatisticsIntervalMs);
+        Assert.True(negative.Failed);
+        Assert.Contains("Kafka:StatisticsInterval must be positive, or 00:00:00 to turn statistics off", negative.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metrics_Push_Is_Off_Unless_Enabled()
+    {
+        Assert.False(KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092" }, Plan(), NullLogger.Instance).EnableMetricsPush);
+        Assert.False(KafkaClients.Producer(new KafkaOptions { BootstrapServers = "kafka:9092" }).EnableMetricsPush);
+        Assert.True(KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092", EnableMetricsPush = true }, Plan(), NullLogger.Instance).EnableMetricsPush);
+    }
+
+    [Theory]
+    [InlineData(LogLevel.Debug, "7")]
+    [InlineData(LogLevel.Information, "5")]
+    [InlineData(LogLevel.Warning, "4")]
+    public void Library_Log_Level_Passes_Only_What_The_Logger_Keeps(LogLevel minimum, string expected)
+    {
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(minimum).AddConsole());
+
+        var config = KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092" }, Plan(), loggers.CreateLogger("t"));
+
+        Assert.Equal(expected, config.Get("log_level"));
+    }
+
+    [Fact]
     public async Task Worker_Refuses_To_Start_Without_Bootstrap_Servers_And_Says_Which_Key()
     {
         var folder = Directory.CreateTempSubdirectory("kafka-options-").FullName;
@@ -91,4 +129,6 @@ public sealed class KafkaOptionsTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    private static KafkaSubscriptionPlan Plan() => TestPlans.Minimal();
 }

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Triggers.Kafka.Internal;
+using Triggers.Kafka.Tests.Infrastructure;
 
 namespace Triggers.Kafka.Tests;
 
@@ -66,19 +67,7 @@ public sealed class PartitionFlowTests
     [Fact]
     public void A_Partition_Is_Paused_At_Its_Share_Of_The_Byte_Bound_And_Resumed_At_Half()
     {
-        var plan = new KafkaSubscriptionPlan
-        {
-            Key = "ns/t/f",
-            Trigger = new Triggers.Core.Resources.ResourceKey("ns", "t"),
-            Revision = "1",
-            Function = new Triggers.Core.Dispatch.FunctionEndpoint("ns", "f", new Uri("http://127.0.0.1:1/")),
-            Topics = ["t"],
-            GroupId = "ns_t_f_t",
-            InitialOffset = AutoOffsetReset.Earliest,
-            Ordering = KafkaOrdering.Partition,
-            MaxInFlight = 4,
-            Policy = Triggers.Core.Dispatch.DeliveryPolicy.Default,
-        };
+        var plan = TestPlans.Minimal();
         var budget = new BufferBudget(plan, new KafkaOptions { MaxBufferedPerPartition = 1000, MaxBufferedBytesPerConsumer = 4000 });
         using var flow = new PartitionFlow(new TopicPartition("t", 0));
 

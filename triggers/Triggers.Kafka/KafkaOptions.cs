@@ -68,8 +68,19 @@ public sealed class KafkaOptions
     /// <summary>Group session timeout: how fast a crashed replica's partitions move to the others.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
-    /// <summary>How often librdkafka reports statistics (broker state for <c>/readyz</c>, consumer lag metric).</summary>
+    /// <summary>
+    /// How often librdkafka reports statistics (broker state for <c>/readyz</c>, consumer lag metric).
+    /// <c>00:00:00</c> turns them off: about 300 KiB less per consumer (librdkafka keeps latency
+    /// histograms per broker connection only while statistics are on), no lag metric, and readiness
+    /// from assignments, records and errors alone.
+    /// </summary>
     public TimeSpan StatisticsInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// KIP-714 client metrics pushed to brokers that ask for them (librdkafka <c>enable.metrics.push</c>).
+    /// Off by default: librdkafka keeps its histograms per broker connection of every consumer, about 500 KiB each.
+    /// </summary>
+    public bool EnableMetricsPush { get; set; }
 
     /// <summary>Cap of the backoff between rounds of retries when a trigger has no dead-letter topic.</summary>
     public TimeSpan MaxRedeliveryBackoff { get; set; } = TimeSpan.FromSeconds(30);
@@ -145,7 +156,11 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
 
         Positive(options.CommitInterval, "Kafka:CommitInterval", errors);
         Positive(options.RevokeGracePeriod, "Kafka:RevokeGracePeriod", errors);
-        Positive(options.StatisticsInterval, "Kafka:StatisticsInterval", errors);
+        if (options.StatisticsInterval < TimeSpan.Zero)
+        {
+            errors.Add($"Kafka:StatisticsInterval must be positive, or 00:00:00 to turn statistics off (got {options.StatisticsInterval}).");
+        }
+
         Positive(options.MaxRedeliveryBackoff, "Kafka:MaxRedeliveryBackoff", errors);
         if (options.SessionTimeout < TimeSpan.FromSeconds(1))
         {

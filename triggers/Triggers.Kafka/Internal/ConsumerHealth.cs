@@ -8,8 +8,15 @@ namespace Triggers.Kafka.Internal;
 internal readonly record struct PartitionLag(string Topic, int Partition, long Lag);
 
 /// <summary>What readiness and the lag metric read of one consumer: broker reachability and lag per partition, from librdkafka's statistics and errors.</summary>
-internal sealed class ConsumerHealth
+internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
 {
+    /// <summary>How often a consumer without statistics, marked disconnected, asks a broker for metadata to learn it is back.</summary>
+    internal static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(500);
+
+    private long _lastProbe = long.MinValue;
+    private volatile bool _lost;
     private volatile bool _connected;
     private volatile string _connectivity = "connecting";
     private volatile IReadOnlyList<PartitionLag> _lag = [];
@@ -32,12 +39,49 @@ internal sealed class ConsumerHealth
 
     public void MarkDisconnected(string reason)
     {
+        _lost = true;
         _connected = false;
         _connectivity = reason;
     }
 
+    /// <summary>
+    /// Without statistics nothing reports that brokers came back while no record or rebalance
+    /// arrives: every <see cref="ProbeInterval"/>, while disconnected after an error, one metadata
+    /// request (at most <c>500 ms</c>, on the consumer thread, which has nothing else to do then)
+    /// tells. A starting consumer is not probed: its first assignment says it (a thousand starting
+    /// consumers probing would slow the group joins they wait for).
+    /// </summary>
+    public void ProbeWhileDisconnected(IConsumer<byte[], byte[]> consumer)
+    {
+        if (statistics || _connected || !_lost)
+        {
+            return;
+        }
+
+        var now = time.GetTimestamp();
+        if (_lastProbe != long.MinValue && time.GetElapsedTime(_lastProbe, now) < ProbeInterval)
+        {
+            return;
+        }
+
+        _lastProbe = now;
+        try
+        {
+            using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+            if (admin.GetMetadata(ProbeTimeout).Brokers.Count > 0)
+            {
+                MarkConnected();
+            }
+        }
+        catch (KafkaException)
+        {
+            // Still unreachable: the reason stays the one the error callback gave.
+        }
+    }
+
     public void Reset()
     {
+        _lost = false;
         _connected = false;
         _lag = [];
     }

@@ -6,8 +6,9 @@ namespace Triggers.Kafka.Internal;
 /// <summary>Builds librdkafka configurations from <see cref="KafkaOptions"/>.</summary>
 internal static class KafkaClients
 {
-    public static ConsumerConfig Consumer(KafkaOptions options, KafkaSubscriptionPlan plan) =>
-        new(Common(options))
+    public static ConsumerConfig Consumer(KafkaOptions options, KafkaSubscriptionPlan plan, ILogger logger)
+    {
+        var config = new ConsumerConfig(Common(options))
         {
             GroupId = plan.GroupId,
             AutoOffsetReset = plan.InitialOffset,
@@ -19,11 +20,18 @@ internal static class KafkaClients
             AutoCommitIntervalMs = Milliseconds(options.CommitInterval),
             SessionTimeoutMs = Milliseconds(options.SessionTimeout),
             HeartbeatIntervalMs = Math.Max(100, Milliseconds(options.SessionTimeout) / 3),
-            StatisticsIntervalMs = Milliseconds(options.StatisticsInterval),
+            // 0 turns statistics off (and with them librdkafka's latency histograms per broker connection).
+            StatisticsIntervalMs = options.StatisticsInterval == TimeSpan.Zero ? 0 : Milliseconds(options.StatisticsInterval),
             QueuedMaxMessagesKbytes = options.QueuedMaxMessagesKbytes,
             EnablePartitionEof = false,
             ClientId = options.ClientId + "-" + plan.Key.Replace('/', '.'),
         };
+
+        // librdkafka calls the log handler on its own threads, and each thread that does (several
+        // per consumer) stays attached to the .NET runtime: only messages the logger keeps are worth it.
+        config.Set("log_level", LibraryLogLevel(logger).ToString(CultureInfo.InvariantCulture));
+        return config;
+    }
 
     public static ProducerConfig Producer(KafkaOptions options) =>
         new(Common(options))
@@ -34,6 +42,10 @@ internal static class KafkaClients
             // A dead letter that cannot be written within this time is retried by the caller; the record stays unsettled.
             MessageTimeoutMs = 30_000,
         };
+
+    /// <summary>The most verbose syslog level <see cref="LogLibrary"/> would keep with this logger.</summary>
+    public static int LibraryLogLevel(ILogger logger) =>
+        logger.IsEnabled(LogLevel.Debug) ? (int)SyslogLevel.Debug : logger.IsEnabled(LogLevel.Information) ? (int)SyslogLevel.Notice : (int)SyslogLevel.Warning;
 
     public static void LogLibrary(ILogger logger, LogMessage message)
     {
@@ -58,6 +70,7 @@ internal static class KafkaClients
             BootstrapServers = options.BootstrapServers,
             SecurityProtocol = options.SecurityProtocol,
             ClientId = options.ClientId,
+            EnableMetricsPush = options.EnableMetricsPush,
         };
         if (options.SaslMechanism is { } mechanism)
         {

@@ -23,7 +23,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SettledRecords _settled = new();
     private readonly AssignedPartitions _partitions;
-    private readonly ConsumerHealth _health = new();
+    private readonly ConsumerHealth _health;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -35,6 +35,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         _plan = plan;
         _options = services.Options;
         _logger = services.Logger;
+        _health = new ConsumerHealth(statistics: _options.StatisticsInterval > TimeSpan.Zero, services.Time);
         var settler = new RecordSettler(plan, services, _settled);
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
         _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
@@ -105,7 +106,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     }
 
     private IConsumer<byte[], byte[]> BuildConsumer() =>
-        new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(_options, _plan))
+        new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(_options, _plan, _logger))
             .SetLogHandler((_, m) => KafkaClients.LogLibrary(_logger, m))
             .SetErrorHandler((_, e) => OnError(e))
             .SetStatisticsHandler((_, json) => _health.OnStatistics(json, _partitions.Owns))
@@ -194,6 +195,8 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
             {
                 throw new KafkaException(fatal);
             }
+
+            _health.ProbeWhileDisconnected(consumer);
 
             if (_partitions.ApplySettled(consumer, out var wakeAfter))
             {
