@@ -50,8 +50,14 @@ public sealed class KafkaOptions
     /// </summary>
     public int MaxUncommittedPerPartition { get; set; } = 2000;
 
-    /// <summary>Records held in memory per partition before the partition is paused (memory bound under lag).</summary>
-    public int MaxBufferedPerPartition { get; set; } = 500;
+    /// <summary>
+    /// Records held in memory per partition before the partition is paused. Memory is bounded by
+    /// <see cref="MaxBufferedBytesPerConsumer"/>; this count only guards against floods of tiny
+    /// records. It is well above one fetch of a partition, because a pause drops librdkafka's
+    /// prefetch of it and a resume fetches it again (at 500 that cycle bounded partition order to
+    /// 0.15-0.28x of its bound in tests/Triggers.Benchmarks kafka; docs/benchmarks.md).
+    /// </summary>
+    public int MaxBufferedPerPartition { get; set; } = 10_000;
 
     /// <summary>
     /// Bytes (keys, values, headers) of received and unsettled records one consumer holds: each
