@@ -3,9 +3,6 @@ using System.Globalization;
 
 namespace Triggers.Benchmarks;
 
-/// <summary>One side of an interleaved comparison: a bridge process and the subject that feeds it.</summary>
-internal sealed record Contender(string Mode, WorkerProcess Process, string Subject);
-
 /// <summary>
 /// Bridges measured in turns (A, B, A, B, ...) in one run, so the shared machine's load hits every
 /// side alike. Each turn publishes the same messages to one side's subject and times them to the

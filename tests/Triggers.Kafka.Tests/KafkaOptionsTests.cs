@@ -1,7 +1,7 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Triggers.Kafka.Internal;
 using Triggers.Kafka.Tests.Infrastructure;
 

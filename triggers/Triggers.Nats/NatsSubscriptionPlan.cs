@@ -27,15 +27,3 @@ public sealed record NatsSubscriptionPlan : SubscriptionPlan
     /// <summary>Set when the trigger consumes through a JetStream durable pull consumer.</summary>
     public JetStreamPlan? JetStream { get; init; }
 }
-
-/// <summary>The durable pull consumer of one (trigger, function) pair.</summary>
-public sealed record JetStreamPlan(string Stream, string Consumer, JetStreamDeliverPolicy DeliverPolicy, TimeSpan AckWait, int MaxDeliver);
-
-/// <summary>Where a new durable consumer starts in its stream (<c>spec.jetStream.deliverPolicy</c>).</summary>
-public enum JetStreamDeliverPolicy
-{
-    All,
-    New,
-    Last,
-    LastPerSubject,
-}

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using Triggers.Testing;
 using Triggers.Kafka.Embedded;
+using Triggers.Testing;
 
 namespace Triggers.Kafka.Tests.Infrastructure;
 

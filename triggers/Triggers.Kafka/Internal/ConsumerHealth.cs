@@ -4,9 +4,6 @@ using Confluent.Kafka;
 
 namespace Triggers.Kafka.Internal;
 
-/// <summary>Consumer lag of one assigned partition, from the last librdkafka statistics.</summary>
-internal readonly record struct PartitionLag(string Topic, int Partition, long Lag);
-
 /// <summary>What readiness and the lag metric read of one consumer: broker reachability and lag per partition, from librdkafka's statistics and errors.</summary>
 internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
 {
