@@ -58,16 +58,7 @@ internal static class KafkaScaleScenario
         function.Reset();
         using var manifests = Manifests.Create(y =>
         {
-            y.Append(CultureInfo.InvariantCulture, $$$"""
-                apiVersion: kubeless.io/v1beta1
-                kind: Function
-                metadata:
-                  name: bench
-                  labels: {function: bench}
-                  annotations: {triggers/endpoint: "{{{function.Url}}}"}
-                ---
-
-                """);
+            y.Append(Manifests.BenchFunction(function.Url));
             for (var i = 0; i < n; i++)
             {
                 y.Append(CultureInfo.InvariantCulture, $$$"""

@@ -86,14 +86,7 @@ internal static class KafkaScenario
     {
         function.Reset();
         var name = $"bench-{kind}-{ordering}-{round}";
-        using var manifests = kind == "bare" ? null : Manifests.Create(y => y.Append(CultureInfo.InvariantCulture, $$$"""
-            apiVersion: kubeless.io/v1beta1
-            kind: Function
-            metadata:
-              name: bench
-              labels: {function: bench}
-              annotations: {triggers/endpoint: "{{{function.Url}}}"}
-            ---
+        using var manifests = kind == "bare" ? null : Manifests.Create(y => y.Append(Manifests.BenchFunction(function.Url)).Append(CultureInfo.InvariantCulture, $$$"""
             apiVersion: kubeless.io/v1beta1
             kind: KafkaTrigger
             metadata:

@@ -20,14 +20,19 @@ internal sealed class Manifests : IDisposable
         return new Manifests(folder);
     }
 
-    public static Manifests Nats(Uri function, string subject, int maxInFlight, string extraSpec = "") => Create(y => y.Append($"""
+    /// <summary>The Function <c>bench</c> (label <c>function: bench</c>) at <paramref name="url"/>, followed by a document separator.</summary>
+    public static string BenchFunction(object url) => $$"""
         apiVersion: kubeless.io/v1beta1
         kind: Function
         metadata:
           name: bench
-          labels: {"{"}function: bench{"}"}
-          annotations: {"{"}triggers/endpoint: "{function}"{"}"}
+          labels: {function: bench}
+          annotations: {triggers/endpoint: "{{url}}"}
         ---
+
+        """;
+
+    public static Manifests Nats(Uri function, string subject, int maxInFlight, string extraSpec = "") => Create(y => y.Append(BenchFunction(function)).Append($"""
         apiVersion: kubeless.io/v1beta1
         kind: NATSTrigger
         metadata:
