@@ -12,19 +12,8 @@ using Triggers.Testing.Nats;
 namespace Triggers.Nats.Tests;
 
 /// <summary>The worker in Kubernetes mode against the fake API server and a real nats-server.</summary>
-public sealed class KubernetesModeTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>, IAsyncLifetime
+public sealed class KubernetesModeTests(NatsServerFixture nats) : ApiServerTestBase("triggers-nats-k8s-"), IClassFixture<NatsServerFixture>
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("triggers-nats-k8s-").FullName;
-    private FakeKubernetesApiServer _api = null!;
-
-    public async Task InitializeAsync() => _api = await FakeKubernetesApiServer.StartNewAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Book_Scenario_In_Kubernetes_Mode_Delivers_And_Writes_Ready_Status()
     {
@@ -32,7 +21,7 @@ public sealed class KubernetesModeTests(NatsServerFixture nats) : IClassFixture<
         await using var function = await RecordingFunctionServer.StartAsync();
         var ns = TestWorker.Unique("k8s");
         var topic = $"{ns}.events.todo.newitem";
-        _api.Apply(FakeResourceType.Functions, new Function
+        Server.Apply(FakeResourceType.Functions, new Function
         {
             Metadata = new V1ObjectMeta
             {
@@ -43,7 +32,7 @@ public sealed class KubernetesModeTests(NatsServerFixture nats) : IClassFixture<
             },
             Spec = new FunctionSpec { Handler = "audit.handler", Runtime = "python3.7" },
         });
-        _api.Apply(FakeResourceType.NatsTriggers, new NatsTrigger
+        Server.Apply(FakeResourceType.NatsTriggers, new NatsTrigger
         {
             Metadata = new V1ObjectMeta { Name = "todo-audit", NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["created-by"] = "kubeless" } },
             Spec = new NatsTriggerSpec
@@ -52,7 +41,7 @@ public sealed class KubernetesModeTests(NatsServerFixture nats) : IClassFixture<
                 FunctionSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["function"] = "todo-audit" } },
             },
         });
-        var kubeconfig = _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig"));
+        var kubeconfig = Server.WriteKubeconfig(Path.Combine(Folder, "kubeconfig"));
 
         await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, kubeconfig, "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await Eventually.WaitUntilAsync(() => Ready(ns, "todo-audit") == ("True", "Subscribed"), "the API server shows todo-audit Ready=True Subscribed");
@@ -75,7 +64,7 @@ public sealed class KubernetesModeTests(NatsServerFixture nats) : IClassFixture<
 
     private (string?, string?) Ready(string @namespace, string name)
     {
-        var status = _api.Get(FakeResourceType.NatsTriggers, @namespace, name)?["status"];
+        var status = Server.Get(FakeResourceType.NatsTriggers, @namespace, name)?["status"];
         var condition = (status?["conditions"] as JsonArray)?.FirstOrDefault(c => (string?)c?["type"] == "Ready");
         return ((string?)condition?["status"], (string?)condition?["reason"]);
     }

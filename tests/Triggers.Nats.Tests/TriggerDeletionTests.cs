@@ -13,21 +13,10 @@ using Triggers.Testing.Nats;
 namespace Triggers.Nats.Tests;
 
 /// <summary>NATSTriggers deleted by their owner, in Kubernetes mode against the fake API server and a real nats-server.</summary>
-public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture<NatsServerFixture>, IAsyncLifetime
+public sealed class TriggerDeletionTests(NatsServerFixture nats) : ApiServerTestBase("triggers-nats-delete-"), IClassFixture<NatsServerFixture>
 {
     private const string Keep = "example.com/keep";
     private static readonly TimeSpan StopsWithin = TimeSpan.FromSeconds(5);
-    private readonly string _folder = Directory.CreateTempSubdirectory("triggers-nats-delete-").FullName;
-    private FakeKubernetesApiServer _api = null!;
-
-    public async Task InitializeAsync() => _api = await FakeKubernetesApiServer.StartNewAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Deleted_Trigger_Stops_Within_5s_And_Only_The_Kubeless_Finalizer_Goes()
     {
@@ -40,19 +29,19 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         ApplyTrigger(ns, "ours", $"{ns}.ours", "gone-fn", null, KubelessFinalizers.NatsTrigger);
         ApplyTrigger(ns, "kept", $"{ns}.kept", "kept-fn", null, KubelessFinalizers.NatsTrigger);
 
-        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, Server.WriteKubeconfig(Path.Combine(Folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await worker.WaitForSubscriptionsAsync(ns + "/", 3);
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         await client.PublishAsync($"{ns}.shared", Encoding.UTF8.GetBytes("before"));
         await deletedFn.WaitForRequestsAsync(1);
 
-        using var kube = _api.CreateClient();
+        using var kube = Server.CreateClient();
         await kube.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", ns, "natstriggers", "shared");
         await kube.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", ns, "natstriggers", "ours");
 
         await Eventually.WaitUntilAsync(() => worker.Subscriptions.Keys.All(k => !k.StartsWith($"{ns}/shared/", StringComparison.Ordinal) && !k.StartsWith($"{ns}/ours/", StringComparison.Ordinal)), "the deleted triggers' subscriptions stop", StopsWithin);
         await Eventually.WaitUntilAsync(() => Finalizers(ns, "shared") == $"""["{Keep}"]""", "the Kubeless finalizer goes and the foreign one stays");
-        await Eventually.WaitUntilAsync(() => _api.Get(FakeResourceType.NatsTriggers, ns, "ours") is null, "the trigger with only the Kubeless finalizer disappears");
+        await Eventually.WaitUntilAsync(() => Server.Get(FakeResourceType.NatsTriggers, ns, "ours") is null, "the trigger with only the Kubeless finalizer disappears");
 
         // Published after the delete: nothing reaches the deleted triggers' function, while the kept trigger still delivers.
         await client.PublishAsync($"{ns}.shared", Encoding.UTF8.GetBytes("after"));
@@ -61,7 +50,7 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         await keptFn.WaitForRequestsAsync(1);
         await client.PingAsync();
         Assert.Equal(["before"], deletedFn.Requests.Select(r => r.BodyText));
-        Assert.Equal(KubelessFinalizers.NatsTrigger, (string?)_api.Get(FakeResourceType.NatsTriggers, ns, "kept")!["metadata"]!["finalizers"]![0]);
+        Assert.Equal(KubelessFinalizers.NatsTrigger, (string?)Server.Get(FakeResourceType.NatsTriggers, ns, "kept")!["metadata"]!["finalizers"]![0]);
     }
 
     [Fact]
@@ -73,13 +62,13 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         ApplyFunction(ns, "slow-fn", function.Url);
         ApplyTrigger(ns, "slow", $"{ns}.slow", "slow-fn", null, KubelessFinalizers.NatsTrigger, Keep);
 
-        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, Server.WriteKubeconfig(Path.Combine(Folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await worker.WaitForSubscriptionsAsync(ns + "/", 1);
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         await client.PublishAsync($"{ns}.slow", Encoding.UTF8.GetBytes("in-flight"));
         await Eventually.WaitUntilAsync(() => function.Count == 1, "the POST is in flight");
 
-        using var kube = _api.CreateClient();
+        using var kube = Server.CreateClient();
         await kube.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", ns, "natstriggers", "slow");
 
         // The finalizer goes only after the drain: by then the function has answered the in-flight POST.
@@ -100,15 +89,15 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         ApplyTrigger(ns, "orders", $"{ns}.orders", "fn", new JetStreamSpec { Stream = stream }, KubelessFinalizers.NatsTrigger);
         ApplyTrigger(ns, "audit", $"{ns}.audit", "fn", new JetStreamSpec { Stream = stream }, KubelessFinalizers.NatsTrigger, Keep);
 
-        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, _api.WriteKubeconfig(Path.Combine(_folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
+        await using var worker = await TestWorker.StartKubernetesAsync(nats.Url, Server.WriteKubeconfig(Path.Combine(Folder, "kubeconfig")), "--Triggers:AllowedEndpoints:0=http://127.0.0.1:");
         await worker.WaitForSubscriptionsAsync(ns + "/", 2);
         await js.PublishAsync($"{ns}.orders", Encoding.UTF8.GetBytes("one"));
         await function.WaitForRequestsAsync(1);
         Assert.Equal([$"{ns}_audit_fn", $"{ns}_orders_fn"], (await ConsumersAsync(js, stream)).Order(StringComparer.Ordinal));
 
-        using var kube = _api.CreateClient();
+        using var kube = Server.CreateClient();
         await kube.CustomObjects.DeleteNamespacedCustomObjectAsync("kubeless.io", "v1beta1", ns, "natstriggers", "orders");
-        await Eventually.WaitUntilAsync(() => _api.Get(FakeResourceType.NatsTriggers, ns, "orders") is null, "the deleted trigger disappears");
+        await Eventually.WaitUntilAsync(() => Server.Get(FakeResourceType.NatsTriggers, ns, "orders") is null, "the deleted trigger disappears");
 
         // Removed only after its consumer was deleted; the other trigger's consumer stays.
         Assert.Equal([$"{ns}_audit_fn"], await ConsumersAsync(js, stream));
@@ -129,9 +118,9 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
         return names;
     }
 
-    private string? Finalizers(string ns, string name) => _api.Get(FakeResourceType.NatsTriggers, ns, name)?["metadata"]?["finalizers"]?.ToJsonString();
+    private string? Finalizers(string ns, string name) => Server.Get(FakeResourceType.NatsTriggers, ns, name)?["metadata"]?["finalizers"]?.ToJsonString();
 
-    private void ApplyFunction(string ns, string name, Uri url) => _api.Apply(FakeResourceType.Functions, new Function
+    private void ApplyFunction(string ns, string name, Uri url) => Server.Apply(FakeResourceType.Functions, new Function
     {
         Metadata = new V1ObjectMeta
         {
@@ -144,7 +133,7 @@ public sealed class TriggerDeletionTests(NatsServerFixture nats) : IClassFixture
     });
 
     private void ApplyTrigger(string ns, string name, string topic, string function, JetStreamSpec? jetStream, params string[] finalizers) =>
-        _api.Apply(FakeResourceType.NatsTriggers, new NatsTrigger
+        Server.Apply(FakeResourceType.NatsTriggers, new NatsTrigger
         {
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Finalizers = finalizers },
             Spec = new NatsTriggerSpec

@@ -1,6 +1,6 @@
-using Triggers.Testing.FakeKubernetes;
+using Xunit;
 
-namespace Triggers.Core.Tests.Kubernetes;
+namespace Triggers.Testing.FakeKubernetes;
 
 /// <summary>Base of tests that each need a fresh fake API server and a temporary folder (kubeconfigs, manifests).</summary>
 public abstract class ApiServerTestBase(string folderPrefix) : IAsyncLifetime
