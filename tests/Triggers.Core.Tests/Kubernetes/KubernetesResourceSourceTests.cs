@@ -68,7 +68,7 @@ public sealed class KubernetesResourceSourceTests
         h.Server.Compact();
         await h.Server.StartAsync();
 
-        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server after the relist");
+        await h.WaitUntilCacheMatchesServerAsync(Functions, ResourceKind.Function, "the cache equals the server after the relist");
         Assert.Equal(["ns/added-in-gap", "ns/kept"], h.CachedNames(ResourceKind.Function));
         Assert.Equal(2, h.Server.CountRequests("list", "functions"));
 
@@ -91,7 +91,7 @@ public sealed class KubernetesResourceSourceTests
         await Eventually.WaitUntilAsync(() => h.Server.CountRequests("list", "functions") == 2, "functions are listed again");
         await h.CreateFunctionAsync("ns", "two");
         await h.DeleteFunctionAsync("ns", "one");
-        await Eventually.WaitUntilAsync(() => h.CacheMatchesServer(Functions, ResourceKind.Function), "the cache equals the server");
+        await h.WaitUntilCacheMatchesServerAsync(Functions, ResourceKind.Function, "the cache equals the server");
         Assert.Equal(["ns/two"], h.CachedNames(ResourceKind.Function));
     }
 

@@ -79,6 +79,26 @@ internal sealed class SourceHarness : IAsyncDisposable
         return expected.SequenceEqual(actual);
     }
 
+    /// <summary>
+    /// Waits until the cache equals the server; on time-out the failure carries what a flaky run needs
+    /// to be understood: both sides, every list and watch request, and the source's log.
+    /// </summary>
+    public async Task WaitUntilCacheMatchesServerAsync(FakeResourceType type, ResourceKind kind, string because)
+    {
+        try
+        {
+            await Eventually.WaitUntilAsync(() => CacheMatchesServer(type, kind), because);
+        }
+        catch (TimeoutException e)
+        {
+            var server = string.Join(", ", Server.List(type).Select(o => $"{o["metadata"]!["namespace"]}/{o["metadata"]!["name"]}@{o["metadata"]!["resourceVersion"]}"));
+            var cache = string.Join(", ", Cache.Snapshot().All<IKubernetesObject<V1ObjectMeta>>(kind).Select(o => $"{o.Metadata.NamespaceProperty}/{o.Metadata.Name}@{o.Metadata.ResourceVersion}"));
+            var requests = string.Join("\n  ", Server.Requests.Where(r => r.Verb is "list" or "watch").Select(r => $"{r.Verb} {r.Path}{r.Query}"));
+            var log = string.Join("\n  ", Logger.Entries.Select(l => $"{l.Level} {l.EventId.Id}: {l.Message}"));
+            throw new TimeoutException($"{e.Message}\nserver: {server}\ncache: {cache}\nrequests:\n  {requests}\nsource log:\n  {log}", e);
+        }
+    }
+
     public string[] CachedNames(ResourceKind kind) =>
         Cache.Snapshot().All<IKubernetesObject<V1ObjectMeta>>(kind).Select(o => $"{o.Metadata.NamespaceProperty}/{o.Metadata.Name}").Order(StringComparer.Ordinal).ToArray();
 
