@@ -25,6 +25,7 @@ internal static class BareKafkaBridge
             EnableAutoOffsetStore = false, EnableAutoCommit = true, AutoCommitIntervalMs = 500,
         }).Build();
         consumer.Subscribe(topic);
+        Console.WriteLine(BareBridge.Ready);
         var slots = new SemaphoreSlim(Load.Concurrency);
         var lanes = new Dictionary<int, Channel<ConsumeResult<byte[], byte[]>>>();
         async Task PostAsync(ConsumeResult<byte[], byte[]> record)

@@ -81,7 +81,8 @@ internal static class Interleaved
         }
     }
 
-    private static double Median(IEnumerable<double> values)
+    /// <summary>The median of <paramref name="values"/> (NaN when there are none).</summary>
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

@@ -60,12 +60,12 @@ internal static class KafkaScenario
             Environment.SetEnvironmentVariable(CallCountingDelay, callCountingDelay);
         }
 
-        var bare = Median(runs[("bare", "unordered")], r => r.Rate);
-        var bound = Median(runs[("bare", "partition")], r => r.Rate);
+        var bare = Interleaved.Median(runs[("bare", "unordered")].Select(r => r.Rate));
+        var bound = Interleaved.Median(runs[("bare", "partition")].Select(r => r.Rate));
         foreach (var mode in Modes)
         {
             var list = runs[mode];
-            var rate = Median(list, r => r.Rate);
+            var rate = Interleaved.Median(list.Select(r => r.Rate));
             var versus = mode switch
             {
                 ("bare", "unordered") => "",
@@ -73,8 +73,8 @@ internal static class KafkaScenario
                 ("triggers", "partition") => $"{rate / bound:0.00} x its bound (bare, 1 in flight per partition); ",
                 _ => $"{rate / bare:0.00} x bare; ",
             };
-            var cpu = Median(list, r => r.CpuUsPerEvent);
-            rows.Add(new Row("kafka", $"{mode.Kind} ({mode.Ordering})", n, rate, double.NaN, double.NaN, list.Max(r => r.PeakRssMb), Median(list, r => r.CpuSeconds),
+            var cpu = Interleaved.Median(list.Select(r => r.CpuUsPerEvent));
+            rows.Add(new Row("kafka", $"{mode.Kind} ({mode.Ordering})", n, rate, double.NaN, double.NaN, list.Max(r => r.PeakRssMb), Interleaved.Median(list.Select(r => r.CpuSeconds)),
                 string.Create(CultureInfo.InvariantCulture,
                     $"{versus}CPU {cpu:0} us/event; median of {list.Count}: {string.Join(" / ", list.Select(r => r.Rate.ToString("0", CultureInfo.InvariantCulture)))} msgs/s, {string.Join(" / ", list.Select(r => r.CpuUsPerEvent.ToString("0", CultureInfo.InvariantCulture)))} us")));
         }
@@ -100,7 +100,7 @@ internal static class KafkaScenario
 
             """));
         await using var worker = manifests is null ? null : await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={bootstrap}"], TimeSpan.FromMinutes(3));
-        await using var bare = manifests is null ? BareBridgeProcess.Start(BareKafkaBridge.Command, [bootstrap, Topic, name, function.Url.ToString(), ordering]) : null;
+        await using var bare = manifests is null ? await WorkerProcess.StartBareAsync(BareKafkaBridge.Command, [bootstrap, Topic, name, function.Url.ToString(), ordering], TimeSpan.FromSeconds(60)) : null;
         Func<double> cpuSeconds = worker is not null ? () => worker.CpuSeconds : () => bare!.CpuSeconds;
 
         await WaitForAsync(function, warm, name);
@@ -142,12 +142,6 @@ internal static class KafkaScenario
         perf.BeginOutputReadLine();
         perf.BeginErrorReadLine();
         return perf;
-    }
-
-    private static double Median(List<Run> runs, Func<Run, double> value)
-    {
-        var sorted = runs.Select(value).Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static double Load1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);

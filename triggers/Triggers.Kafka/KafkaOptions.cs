@@ -81,6 +81,9 @@ public sealed class KafkaOptions
     /// </summary>
     public TimeSpan StatisticsInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>False when <see cref="StatisticsInterval"/> is zero: librdkafka statistics are off.</summary>
+    public bool StatisticsEnabled => StatisticsInterval > TimeSpan.Zero;
+
     /// <summary>
     /// KIP-714 client metrics pushed to brokers that ask for them (librdkafka <c>enable.metrics.push</c>).
     /// Off by default: librdkafka keeps its histograms per broker connection of every consumer, about 500 KiB each.

@@ -21,7 +21,7 @@ internal static class KafkaClients
             SessionTimeoutMs = Milliseconds(options.SessionTimeout),
             HeartbeatIntervalMs = Math.Max(100, Milliseconds(options.SessionTimeout) / 3),
             // 0 turns statistics off (and with them librdkafka's latency histograms per broker connection).
-            StatisticsIntervalMs = options.StatisticsInterval == TimeSpan.Zero ? 0 : Milliseconds(options.StatisticsInterval),
+            StatisticsIntervalMs = options.StatisticsEnabled ? Milliseconds(options.StatisticsInterval) : 0,
             QueuedMaxMessagesKbytes = options.QueuedMaxMessagesKbytes,
             EnablePartitionEof = false,
             ClientId = options.ClientId + "-" + plan.Key.Replace('/', '.'),

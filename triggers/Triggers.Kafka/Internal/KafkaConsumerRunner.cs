@@ -35,7 +35,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         _plan = plan;
         _options = services.Options;
         _logger = services.Logger;
-        _health = new ConsumerHealth(statistics: _options.StatisticsInterval > TimeSpan.Zero, services.Time);
+        _health = new ConsumerHealth(statistics: _options.StatisticsEnabled, services.Time);
         var settler = new RecordSettler(plan, services, _settled);
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
         _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
