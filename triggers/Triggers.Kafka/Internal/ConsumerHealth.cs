@@ -105,10 +105,10 @@ internal sealed class ConsumerHealth(bool statistics, TimeSpan lagInterval, Time
     /// <summary>
     /// Every lag interval, on the consumer thread: for each assigned partition, the high watermark
     /// librdkafka cached from its last fetch response (no request is sent) minus the lowest offset
-    /// not known to be committed (<paramref name="uncommitted"/>; negative while unknown: no record
-    /// received and no commit yet, then the consumer's position, if any, stands in).
+    /// not known to be committed (<see cref="AssignedPartitions.Uncommitted"/>; negative while unknown:
+    /// no record received and no commit yet, then the consumer's position, if any, stands in).
     /// </summary>
-    public void SampleLag(IConsumer<byte[], byte[]> consumer, IEnumerable<(TopicPartition Partition, long Uncommitted)> uncommitted)
+    public void SampleLag(IConsumer<byte[], byte[]> consumer, AssignedPartitions partitions)
     {
         var now = time.GetTimestamp();
         if (_lastLag != long.MinValue && time.GetElapsedTime(_lastLag, now) < lagInterval)
@@ -118,7 +118,7 @@ internal sealed class ConsumerHealth(bool statistics, TimeSpan lagInterval, Time
 
         _lastLag = now;
         var lag = new List<PartitionLag>();
-        foreach (var (partition, from) in uncommitted)
+        foreach (var (partition, from) in partitions.Uncommitted)
         {
             try
             {

@@ -197,7 +197,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
             }
 
             _health.ProbeWhileDisconnected(consumer);
-            _health.SampleLag(consumer, _partitions.Uncommitted);
+            _health.SampleLag(consumer, _partitions);
 
             if (_partitions.ApplySettled(consumer, out var wakeAfter))
             {
