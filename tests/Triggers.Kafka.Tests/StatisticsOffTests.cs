@@ -1,4 +1,4 @@
-using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Triggers.Kafka.Tests.Infrastructure;
 using Triggers.Testing;
 
@@ -62,12 +62,18 @@ public sealed class StatisticsOffTests
         await Eventually.WaitUntilAsync(async () => (await worker.ReadyzAsync()).Ready, "/readyz recovers", TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// Waits for the lag the worker's consumer reports (what the <c>triggers.kafka.consumer_lag</c>
+    /// gauge observes), read from the worker itself: the meter listener is process-wide, so
+    /// another test's in-process worker could answer the gauge on <c>/metrics</c>.
+    /// </summary>
     private static async Task WaitForLagAsync(InProcessWorker worker, Scenario scenario, long[] expected, string because)
     {
+        var consumers = worker.Services.GetRequiredService<KafkaSubscriptionSet>();
         long[] last = [];
         try
         {
-            await Eventually.WaitUntilAsync(async () => (last = Lag(await worker.MetricsAsync(), scenario)).SequenceEqual(expected), because, TimeSpan.FromSeconds(30));
+            await Eventually.WaitUntilAsync(() => (last = Lag(consumers, scenario)).SequenceEqual(expected), because, TimeSpan.FromSeconds(60));
         }
         catch (TimeoutException e)
         {
@@ -75,11 +81,7 @@ public sealed class StatisticsOffTests
         }
     }
 
-    /// <summary>The scenario group's <c>triggers_kafka_consumer_lag</c> values, by partition.</summary>
-    private static long[] Lag(string metrics, Scenario scenario) =>
-        [.. metrics.Split('\n')
-            .Where(l => l.StartsWith("triggers_kafka_consumer_lag{", StringComparison.Ordinal) && l.Contains($"group=\"{scenario.GroupId}\"", StringComparison.Ordinal))
-            .Select(l => (Partition: l[(l.IndexOf("partition=\"", StringComparison.Ordinal) + 11)..].Split('"')[0], Value: l[(l.LastIndexOf(' ') + 1)..]))
-            .OrderBy(p => p.Partition, StringComparer.Ordinal)
-            .Select(p => (long)double.Parse(p.Value, CultureInfo.InvariantCulture))];
+    /// <summary>The lag of the scenario's consumer, by partition.</summary>
+    private static long[] Lag(KafkaSubscriptionSet consumers, Scenario scenario) =>
+        [.. consumers.Runners.Where(r => r.Plan.GroupId == scenario.GroupId).SelectMany(r => r.Lag).OrderBy(l => l.Partition).Select(l => l.Lag)];
 }
