@@ -77,7 +77,7 @@ internal static class KafkaScaleScenario
         });
 
         var started = Stopwatch.GetTimestamp();
-        await using var worker = await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={cluster.BootstrapServers}", .. ExtraArgs()], TimeSpan.FromMinutes(5));
+        await using var worker = await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={cluster.BootstrapServers}", .. ExtraArgs()], TimeSpan.FromMinutes(10));
         var ready = Stopwatch.GetElapsedTime(started).TotalSeconds;
         using var sampler = new ThreadSampler(worker.Id);
         long expected = (long)n * Partitions;

@@ -78,14 +78,15 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
-    public void Statistics_Interval_Zero_Turns_Statistics_Off_And_Negative_Names_The_Key()
+    public void Statistics_Are_Off_By_Default_A_Positive_Interval_Turns_Them_On_And_Negative_Names_The_Key()
     {
         var off = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka:9092", StatisticsInterval = TimeSpan.Zero });
         var negative = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka:9092", StatisticsInterval = TimeSpan.FromSeconds(-1) });
 
         Assert.True(off.Succeeded, off.FailureMessage);
         Assert.Equal(0, KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092", StatisticsInterval = TimeSpan.Zero }, Plan(), NullLogger.Instance).StatisticsIntervalMs);
-        Assert.Equal(5000, KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092" }, Plan(), NullLogger.Instance).StatisticsIntervalMs);
+        Assert.Equal(0, KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092" }, Plan(), NullLogger.Instance).StatisticsIntervalMs);
+        Assert.Equal(5000, KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092", StatisticsInterval = TimeSpan.FromSeconds(5) }, Plan(), NullLogger.Instance).StatisticsIntervalMs);
         Assert.True(negative.Failed);
         Assert.Contains("Kafka:StatisticsInterval must be positive, or 00:00:00 to turn statistics off", negative.FailureMessage, StringComparison.Ordinal);
     }

@@ -1,6 +1,6 @@
 namespace Triggers.Kafka.Tests.Infrastructure;
 
-/// <summary>Settings every test worker shares: fast statistics, commits and retries; quiet logs.</summary>
+/// <summary>Settings every test worker shares: fast commits and retries, quiet logs; statistics at the product default (off).</summary>
 internal static class WorkerSettings
 {
     public static Dictionary<string, string> Defaults(string bootstrapServers, string manifestsPath) => new()
@@ -14,7 +14,6 @@ internal static class WorkerSettings
         ["Triggers:Delivery:BreakerBreakDuration"] = "00:00:00.5",
         ["Triggers:Delivery:BreakerMinimumThroughput"] = "1000",
         ["Kafka:BootstrapServers"] = bootstrapServers,
-        ["Kafka:StatisticsInterval"] = "00:00:00.5",
         ["Kafka:CommitInterval"] = "00:00:00.1",
         ["Kafka:SessionTimeout"] = "00:00:06",
         ["Kafka:MaxRedeliveryBackoff"] = "00:00:00.2",

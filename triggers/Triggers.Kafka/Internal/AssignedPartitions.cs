@@ -35,7 +35,8 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
 
     public IReadOnlyCollection<TopicPartition> Partitions => _flows.Keys;
 
-    public bool Owns(TopicPartition partition) => _flows.ContainsKey(partition);
+    /// <summary>Each assigned partition with the lowest offset not known to be committed (negative while unknown): what its lag counts from.</summary>
+    public IEnumerable<(TopicPartition Partition, long Uncommitted)> Uncommitted => _flows.Values.Select(f => (f.Partition, f.Committed));
 
     public void Assign(List<TopicPartition> partitions)
     {

@@ -4,8 +4,12 @@ using Confluent.Kafka;
 
 namespace Triggers.Kafka.Internal;
 
-/// <summary>What readiness and the lag metric read of one consumer: broker reachability and lag per partition, from librdkafka's statistics and errors.</summary>
-internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
+/// <summary>
+/// What readiness and the lag metric read of one consumer: broker reachability (from errors, and
+/// from librdkafka's statistics when they are on) and lag per partition (from the watermarks
+/// librdkafka caches from its fetch responses, every <paramref name="lagInterval"/>).
+/// </summary>
+internal sealed class ConsumerHealth(bool statistics, TimeSpan lagInterval, TimeProvider time)
 {
     /// <summary>How often a consumer without statistics, marked disconnected, asks a broker for metadata to learn it is back.</summary>
     internal static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(2);
@@ -13,6 +17,7 @@ internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(500);
 
     private long _lastProbe = long.MinValue;
+    private long _lastLag = long.MinValue;
     private volatile bool _lost;
     private volatile bool _connected;
     private volatile string _connectivity = "connecting";
@@ -83,42 +88,54 @@ internal sealed class ConsumerHealth(bool statistics, TimeProvider time)
         _lag = [];
     }
 
-    /// <summary>Reads a statistics document; <paramref name="owns"/> tells which partitions are this consumer's.</summary>
-    public void OnStatistics(string json, Func<TopicPartition, bool> owns)
+    /// <summary>Reads a statistics document: the state of the broker connections.</summary>
+    public void OnStatistics(string json)
     {
         try
         {
             using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            ReadBrokers(root);
-            var lag = new List<PartitionLag>();
-            if (root.TryGetProperty("topics", out var topics))
-            {
-                foreach (var topic in topics.EnumerateObject())
-                {
-                    if (!topic.Value.TryGetProperty("partitions", out var partitions))
-                    {
-                        continue;
-                    }
-
-                    foreach (var partition in partitions.EnumerateObject())
-                    {
-                        if (int.TryParse(partition.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= 0 &&
-                            owns(new TopicPartition(topic.Name, number)) &&
-                            partition.Value.TryGetProperty("consumer_lag", out var value) && value.GetInt64() >= 0)
-                        {
-                            lag.Add(new PartitionLag(topic.Name, number, value.GetInt64()));
-                        }
-                    }
-                }
-            }
-
-            _lag = lag;
+            ReadBrokers(document.RootElement);
         }
         catch (JsonException)
         {
             // A malformed statistics document only costs one sample.
         }
+    }
+
+    /// <summary>
+    /// Every lag interval, on the consumer thread: for each assigned partition, the high watermark
+    /// librdkafka cached from its last fetch response (no request is sent) minus the lowest offset
+    /// not known to be committed (<see cref="AssignedPartitions.Uncommitted"/>; negative while unknown:
+    /// no record received and no commit yet, then the consumer's position, if any, stands in).
+    /// </summary>
+    public void SampleLag(IConsumer<byte[], byte[]> consumer, AssignedPartitions partitions)
+    {
+        var now = time.GetTimestamp();
+        if (_lastLag != long.MinValue && time.GetElapsedTime(_lastLag, now) < lagInterval)
+        {
+            return;
+        }
+
+        _lastLag = now;
+        var lag = new List<PartitionLag>();
+        foreach (var (partition, from) in partitions.Uncommitted)
+        {
+            try
+            {
+                var high = consumer.GetWatermarkOffsets(partition).High.Value;
+                var start = from >= 0 ? from : consumer.Position(partition).Value;
+                if (high >= 0 && start >= 0)
+                {
+                    lag.Add(new PartitionLag(partition.Topic, partition.Partition.Value, Math.Max(0, high - start)));
+                }
+            }
+            catch (KafkaException)
+            {
+                // Not known yet (no fetch response): the partition has no sample this time.
+            }
+        }
+
+        _lag = lag;
     }
 
     private void ReadBrokers(JsonElement root)

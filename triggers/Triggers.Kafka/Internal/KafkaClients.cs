@@ -20,7 +20,7 @@ internal static class KafkaClients
             AutoCommitIntervalMs = Milliseconds(options.CommitInterval),
             SessionTimeoutMs = Milliseconds(options.SessionTimeout),
             HeartbeatIntervalMs = Math.Max(100, Milliseconds(options.SessionTimeout) / 3),
-            // 0 turns statistics off (and with them librdkafka's latency histograms per broker connection).
+            // 0 (the default) leaves statistics off, and with them librdkafka's latency histograms per broker connection.
             StatisticsIntervalMs = options.StatisticsEnabled ? Milliseconds(options.StatisticsInterval) : 0,
             QueuedMaxMessagesKbytes = options.QueuedMaxMessagesKbytes,
             EnablePartitionEof = false,

@@ -35,7 +35,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         _plan = plan;
         _options = services.Options;
         _logger = services.Logger;
-        _health = new ConsumerHealth(statistics: _options.StatisticsEnabled, services.Time);
+        _health = new ConsumerHealth(statistics: _options.StatisticsEnabled, lagInterval: _options.CommitInterval, services.Time);
         var settler = new RecordSettler(plan, services, _settled);
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
         _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
@@ -109,7 +109,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(_options, _plan, _logger))
             .SetLogHandler((_, m) => KafkaClients.LogLibrary(_logger, m))
             .SetErrorHandler((_, e) => OnError(e))
-            .SetStatisticsHandler((_, json) => _health.OnStatistics(json, _partitions.Owns))
+            .SetStatisticsHandler((_, json) => _health.OnStatistics(json))
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
                 _health.MarkConnected();
@@ -197,6 +197,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
             }
 
             _health.ProbeWhileDisconnected(consumer);
+            _health.SampleLag(consumer, _partitions);
 
             if (_partitions.ApplySettled(consumer, out var wakeAfter))
             {
