@@ -75,4 +75,24 @@ public sealed class DeliveryBoundsTests : IAsyncLifetime
         Assert.True(refused.CircuitOpen);
         Assert.Equal(seen, _function.Count);
     }
+
+    [Fact]
+    public async Task Failed_Attempts_Before_The_Breaker_Opened_Count_When_It_Refuses_The_Rest()
+    {
+        using var host = new DispatcherHost(d =>
+        {
+            d.BreakerMinimumThroughput = 2;
+            d.BreakerBreakDuration = TimeSpan.FromMinutes(1);
+        });
+        _function.RespondWith(500);
+
+        // Two attempts fail and open the breaker, which refuses the rest of the dispatch: the function
+        // did hear the event, so this is an ordinary failure of two attempts, not a refusal.
+        var result = await host.Dispatcher.DispatchAsync(Event(), Endpoint, Once with { MaxAttempts = 3 }, CancellationToken.None);
+
+        Assert.Equal(2, _function.Count);
+        Assert.False(result.CircuitOpen);
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal(DispatchOutcome.Retryable, result.Outcome);
+    }
 }
