@@ -17,9 +17,22 @@ internal static class KafkaScenario
     private const string Topic = "bench";
     private const string CallCountingDelay = "DOTNET_TC_CallCountingDelayMs";
 
+    /// <summary>Records beyond the last measured one, for a warm-up that ends a little past its limit.</summary>
+    private const int Overshoot = 20_000;
+
+    /// <summary>
+    /// <c>BENCH_KAFKA_BASELINE</c>: a folder holding another build of the Kafka worker (a copy of
+    /// triggers/Triggers.Kafka/bin/Release/net10.0 made before a change). Each round then also runs it
+    /// (kind <c>baseline</c>) right after the current build in every ordering: an A/B in one run.
+    /// </summary>
+    private static readonly string? Baseline = Environment.GetEnvironmentVariable("BENCH_KAFKA_BASELINE") is { Length: > 0 } folder
+        ? Path.Combine(folder, "Triggers.Kafka.dll")
+        : null;
+
     /// <summary>The modes of one round, in the order they run: each worker mode beside the bare bridge it is held against.</summary>
-    private static readonly (string Kind, string Ordering)[] Modes =
-        [("bare", "unordered"), ("triggers", "unordered"), ("triggers", "key"), ("bare", "partition"), ("triggers", "partition")];
+    private static readonly (string Kind, string Ordering)[] Modes = Baseline is null
+        ? [("bare", "unordered"), ("triggers", "unordered"), ("triggers", "key"), ("bare", "partition"), ("triggers", "partition")]
+        : [("bare", "unordered"), ("triggers", "unordered"), ("baseline", "unordered"), ("triggers", "key"), ("baseline", "key"), ("bare", "partition"), ("triggers", "partition"), ("baseline", "partition")];
 
     public static async Task<IReadOnlyList<Row>> RunAsync(int n, int rounds)
     {
@@ -32,9 +45,13 @@ internal static class KafkaScenario
         // measured ones. The warm-up is long because a worker's hot path is still being tiered up by
         // the JIT for the first ~15,000 records on this machine (perf showed tier-0 code and the JIT's
         // background thread inside a shorter window), and the bare bridge, with far fewer methods, tiers sooner.
+        // After those, a run goes on warming up until the JIT's tiering thread is quiet (at most
+        // `spare` records more): under load, tiering lagged behind the warm-up records and took 20-28%
+        // of the worker's CPU inside the measured window (perf), against 1% of the bare bridge's.
         var warm = Math.Max(n / 2, 20_000);
+        var spare = 2 * warm;
         cluster.CreateTopic(Topic, partitions: Partitions);
-        await ProduceAsync(cluster.BootstrapServers, Topic, warm + n, payload);
+        await ProduceAsync(cluster.BootstrapServers, Topic, warm + spare + n + Overshoot, payload);
 
         var runs = Modes.ToDictionary(m => m, _ => new List<Run>());
 
@@ -48,10 +65,10 @@ internal static class KafkaScenario
             {
                 foreach (var mode in Modes)
                 {
-                    var run = await RunOnceAsync(mode.Kind, mode.Ordering, round, cluster.BootstrapServers, function, warm, n);
+                    var run = await RunOnceAsync(mode.Kind, mode.Ordering, round, cluster.BootstrapServers, function, warm, spare, n);
                     runs[mode].Add(run);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  round {round} {mode.Kind,-8} {mode.Ordering,-9} {run.Rate,8:0} msgs/s  CPU {run.CpuUsPerEvent,5:0} us/event  load {Load1():0.0}"));
+                        $"  round {round} {mode.Kind,-8} {mode.Ordering,-9} {run.Rate,8:0} msgs/s  CPU {run.CpuUsPerEvent,5:0} us/event (JIT {run.JitUsPerEvent:0.0})  warm-up {run.WarmUp,6}  load {Load1():0.0}"));
                 }
             }
         }
@@ -70,7 +87,7 @@ internal static class KafkaScenario
             {
                 ("bare", "unordered") => "",
                 ("bare", "partition") => $"the partition-order bound ({Partitions} partitions x 1 in flight); {rate / bare:0.00} x bare unordered; ",
-                ("triggers", "partition") => $"{rate / bound:0.00} x its bound (bare, 1 in flight per partition); ",
+                (_, "partition") => $"{rate / bound:0.00} x its bound (bare, 1 in flight per partition); ",
                 _ => $"{rate / bare:0.00} x bare; ",
             };
             var cpu = Interleaved.Median(list.Select(r => r.CpuUsPerEvent));
@@ -82,7 +99,7 @@ internal static class KafkaScenario
         return rows;
     }
 
-    private static async Task<Run> RunOnceAsync(string kind, string ordering, int round, string bootstrap, BenchFunction function, int warm, int n)
+    private static async Task<Run> RunOnceAsync(string kind, string ordering, int round, string bootstrap, BenchFunction function, int warm, int spare, int n)
     {
         function.Reset();
         var name = $"bench-{kind}-{ordering}-{round}";
@@ -99,22 +116,45 @@ internal static class KafkaScenario
               functionSelector: {matchLabels: {function: bench}}
 
             """));
-        await using var worker = manifests is null ? null : await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={bootstrap}"], TimeSpan.FromMinutes(3));
+        await using var worker = manifests is null ? null : await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={bootstrap}"], TimeSpan.FromMinutes(3), kind == "baseline" ? Baseline : null);
         await using var bare = manifests is null ? await WorkerProcess.StartBareAsync(BareKafkaBridge.Command, [bootstrap, Topic, name, function.Url.ToString(), ordering], TimeSpan.FromSeconds(60)) : null;
-        Func<double> cpuSeconds = worker is not null ? () => worker.CpuSeconds : () => bare!.CpuSeconds;
+        var process = worker ?? bare!;
 
         await WaitForAsync(function, warm, name);
-        var (started, cpuBefore) = (Stopwatch.GetTimestamp(), cpuSeconds());
-        using var trace = worker?.StartTrace($"kafka-{ordering}-{round}", 5) ?? Perf(worker?.Id ?? bare!.Id, name);
-        await WaitForAsync(function, warm + n, name);
+        var from = await WaitForTieringAsync(process, function, warm + spare);
+        var (started, cpuBefore, jitBefore) = (Stopwatch.GetTimestamp(), process.CpuSeconds, process.JitCpuSeconds);
+        using var trace = worker?.StartTrace($"kafka-{ordering}-{round}", 5) ?? Perf(process.Id, name);
+        await WaitForAsync(function, from + n, name);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var cpu = cpuSeconds() - cpuBefore;
+        var (cpu, jit) = (process.CpuSeconds - cpuBefore, Math.Max(0, process.JitCpuSeconds - jitBefore));
         if (trace is not null)
         {
             await trace.WaitForExitAsync();
         }
 
-        return new Run(n / seconds, cpu * 1e6 / n, cpu, worker?.PeakRssMb ?? double.NaN);
+        return new Run(n / seconds, cpu * 1e6 / n, cpu, worker?.PeakRssMb ?? double.NaN, jit * 1e6 / n, from);
+    }
+
+    /// <summary>
+    /// Waits until the process's tiering thread used less than 1% of a core in each of two half-second
+    /// windows (or the function received <paramref name="limit"/> requests); returns the requests
+    /// received by then, where the measured window starts.
+    /// </summary>
+    private static async Task<long> WaitForTieringAsync(WorkerProcess process, BenchFunction function, long limit)
+    {
+        var (quiet, jit, since) = (0, process.JitCpuSeconds, Stopwatch.GetTimestamp());
+        while (quiet < 2 && function.Count < limit)
+        {
+            await Task.Delay(20);
+            if (Stopwatch.GetElapsedTime(since) >= TimeSpan.FromMilliseconds(500))
+            {
+                var now = process.JitCpuSeconds;
+                quiet = now - jit < 0.005 ? quiet + 1 : 0;
+                (jit, since) = (now, Stopwatch.GetTimestamp());
+            }
+        }
+
+        return function.Count;
     }
 
     /// <summary>
@@ -212,5 +252,5 @@ internal static class KafkaScenario
         }
     }
 
-    private sealed record Run(double Rate, double CpuUsPerEvent, double CpuSeconds, double PeakRssMb);
+    private sealed record Run(double Rate, double CpuUsPerEvent, double CpuSeconds, double PeakRssMb, double JitUsPerEvent, long WarmUp);
 }

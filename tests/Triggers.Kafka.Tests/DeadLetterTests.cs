@@ -155,6 +155,29 @@ public sealed class DeadLetterTests
         }
     }
 
+    [Fact]
+    public async Task A_Record_That_Keeps_Its_Breaker_Open_Is_Still_Dead_Lettered_After_MaxAttempts()
+    {
+        await using var scenario = await StartWithDeadLetterTopicAsync("dlq-open", partitions: 1);
+        var (topic, deadLetterTopic) = (scenario.Topic, DeadLetterTopic(scenario));
+
+        // Nothing else calls the function: each trial after the break fails and opens the breaker
+        // again, which refuses the rest of that dispatch. Those trials are failed attempts all the same.
+        scenario.Function.Respond(_ => new FunctionReply(503));
+        var settings = scenario.Settings();
+        settings["Triggers:Delivery:BreakerMinimumThroughput"] = "2";
+        settings["Triggers:Delivery:BreakerBreakDuration"] = "00:00:00.5";
+        await scenario.ProduceAsync(1);
+        await using var worker = await InProcessWorker.StartAsync(settings);
+
+        var letters = await Task.Run(() => scenario.Cluster.ReadAll(deadLetterTopic, 1, TimeSpan.FromSeconds(60)));
+        Assert.Single(letters);
+        Assert.True(int.Parse(Encoding.UTF8.GetString(letters[0].Message.Headers.GetLastBytes("Triggers-Attempts")), CultureInfo.InvariantCulture) >= 3);
+        await Eventually.WaitUntilAsync(
+            () => scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 1).Values.All(o => o == 1),
+            "the dead-lettered record is committed", TimeSpan.FromSeconds(30));
+    }
+
     private static string DeadLetterTopic(Scenario scenario) => scenario.Topic + "-dead";
 
     /// <summary>A scenario whose trigger names a dead-letter topic (created, one partition).</summary>

@@ -12,7 +12,7 @@ public sealed record DispatchResult(
 {
     public bool IsDelivered => Outcome == DispatchOutcome.Delivered;
 
-    /// <summary>The last failure was the endpoint's open circuit breaker refusing the call: it says nothing about this event.</summary>
+    /// <summary>The endpoint's open circuit breaker refused every try of this dispatch, so the function never saw the event: it says nothing about it. A dispatch whose tries reached the function before the breaker refused the rest is an ordinary failure.</summary>
     public bool CircuitOpen { get; init; }
 
     /// <summary>The function's last <c>Retry-After</c>, already capped by <c>Triggers:Delivery:MaxRetryAfter</c>.</summary>

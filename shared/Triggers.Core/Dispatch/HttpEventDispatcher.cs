@@ -94,7 +94,10 @@ public sealed partial class HttpEventDispatcher(
             LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(request.Attempts, 1), reason);
             return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request.Attempts, 1), reason, time.GetElapsedTime(started))
             {
-                CircuitOpen = e is CircuitOpenException,
+                // Only when the breaker refused every try: attempts the function did fail in this
+                // dispatch count, or a function that always fails (and so keeps its breaker open
+                // after each trial) would never exhaust a record's attempts.
+                CircuitOpen = e is CircuitOpenException && request.Attempts == 0,
             };
         }
     }

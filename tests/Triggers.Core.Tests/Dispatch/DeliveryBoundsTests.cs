@@ -18,6 +18,13 @@ public sealed class DeliveryBoundsTests : IAsyncLifetime
 
     private static TriggerEvent Event() => DispatchEvents.Minimal();
 
+    /// <summary>A dispatcher whose breaker opens once two calls failed, and stays open for the test.</summary>
+    private static DispatcherHost BreakerOpenAfterTwoCalls() => new(d =>
+    {
+        d.BreakerMinimumThroughput = 2;
+        d.BreakerBreakDuration = TimeSpan.FromMinutes(1);
+    });
+
     [Fact]
     public async Task A_Body_That_Trickles_Past_The_Timeout_Is_A_Timeout()
     {
@@ -59,11 +66,7 @@ public sealed class DeliveryBoundsTests : IAsyncLifetime
     [Fact]
     public async Task A_Call_The_Open_Breaker_Refuses_Is_Flagged_And_Never_Reaches_The_Function()
     {
-        using var host = new DispatcherHost(d =>
-        {
-            d.BreakerMinimumThroughput = 2;
-            d.BreakerBreakDuration = TimeSpan.FromMinutes(1);
-        });
+        using var host = BreakerOpenAfterTwoCalls();
         _function.RespondWith(500);
         for (var i = 0; i < 4; i++)
         {
@@ -74,5 +77,21 @@ public sealed class DeliveryBoundsTests : IAsyncLifetime
         var refused = await host.Dispatcher.DispatchAsync(Event(), Endpoint, Once with { MaxAttempts = 3 }, CancellationToken.None);
         Assert.True(refused.CircuitOpen);
         Assert.Equal(seen, _function.Count);
+    }
+
+    [Fact]
+    public async Task Failed_Attempts_Before_The_Breaker_Opened_Count_When_It_Refuses_The_Rest()
+    {
+        using var host = BreakerOpenAfterTwoCalls();
+        _function.RespondWith(500);
+
+        // Two attempts fail and open the breaker, which refuses the rest of the dispatch: the function
+        // did hear the event, so this is an ordinary failure of two attempts, not a refusal.
+        var result = await host.Dispatcher.DispatchAsync(Event(), Endpoint, Once with { MaxAttempts = 3 }, CancellationToken.None);
+
+        Assert.Equal(2, _function.Count);
+        Assert.False(result.CircuitOpen);
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal(DispatchOutcome.Retryable, result.Outcome);
     }
 }

@@ -16,22 +16,9 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
     private readonly Dictionary<TopicPartition, PartitionFlow> _flows = [];
     private readonly HashSet<PartitionFlow> _touched = [];
     private readonly BufferBudget _budget = new(plan, options);
-    private volatile int _buffered;
-    private volatile int _peakBufferedPerPartition;
-    private long _bufferedBytes;
-    private long _peakBufferedBytes;
 
-    /// <summary>Records received and not yet settled, over all assigned partitions.</summary>
-    public int Buffered => _buffered;
-
-    /// <summary>Bytes of the records received and not yet settled, over all assigned partitions.</summary>
-    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
-
-    /// <summary>The most records one partition ever held at once: what the per-partition bound is checked against.</summary>
-    public int PeakBufferedPerPartition => _peakBufferedPerPartition;
-
-    /// <summary>The most bytes the consumer ever held at once: what the per-consumer byte bound is checked against.</summary>
-    public long PeakBufferedBytes => Interlocked.Read(ref _peakBufferedBytes);
+    /// <summary>What the consumer holds in memory.</summary>
+    public BufferGauge Gauge { get; } = new();
 
     public IReadOnlyCollection<TopicPartition> Partitions => _flows.Keys;
 
@@ -75,16 +62,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         var size = PartitionFlow.SizeOf(record);
         flow.Received(size);
         flow.Queue.Writer.TryWrite(record);
-        if (flow.Buffered > _peakBufferedPerPartition)
-        {
-            _peakBufferedPerPartition = flow.Buffered;
-        }
-
-        var bytes = Interlocked.Add(ref _bufferedBytes, size);
-        if (bytes > Interlocked.Read(ref _peakBufferedBytes))
-        {
-            Interlocked.Exchange(ref _peakBufferedBytes, bytes);
-        }
+        Gauge.Received(flow.Buffered, size);
 
         if (!flow.Paused && _budget.MustPause(flow, _flows.Count))
         {
@@ -141,8 +119,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
             }
         }
 
-        _buffered = buffered;
-        Interlocked.Exchange(ref _bufferedBytes, bytes);
+        Gauge.Recount(buffered, bytes);
         wakeAfter = Math.Max(1, Math.Min(held / 4, plan.MaxInFlight));
         if (!_budget.IsHeld(held, heldBytes))
         {

@@ -52,16 +52,16 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     public IReadOnlyList<PartitionLag> Lag => _health.Lag;
 
     /// <summary>Records received and not yet settled, over all assigned partitions (refreshed by the consumer thread).</summary>
-    public int Buffered => _partitions.Buffered;
+    public int Buffered => _partitions.Gauge.Buffered;
 
     /// <summary>Bytes of the records received and not yet settled.</summary>
-    public long BufferedBytes => _partitions.BufferedBytes;
+    public long BufferedBytes => _partitions.Gauge.Bytes;
 
     /// <summary>The most records one partition ever held at once: what the memory bound is checked against.</summary>
-    public int PeakBufferedPerPartition => _partitions.PeakBufferedPerPartition;
+    public int PeakBufferedPerPartition => _partitions.Gauge.PeakPerPartition;
 
     /// <summary>The most bytes the consumer ever held at once.</summary>
-    public long PeakBufferedBytes => _partitions.PeakBufferedBytes;
+    public long PeakBufferedBytes => _partitions.Gauge.PeakBytes;
 
     /// <summary>Checks the configuration by building a consumer once, then starts the consumer thread.</summary>
     public void Start()
