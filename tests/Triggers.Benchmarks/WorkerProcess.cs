@@ -71,6 +71,29 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Bytes the worker allocated so far (the runtime's <c>dotnet.gc.heap.total_allocated</c> on its
+    /// <c>/metrics</c>), or null for a process without that endpoint (a bare bridge).
+    /// </summary>
+    public async Task<double?> AllocatedBytesAsync()
+    {
+        if (Address.Scheme != Uri.UriSchemeHttp)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var line in (await http.GetStringAsync("metrics")).Split('\n'))
+        {
+            if (line.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>User plus system CPU seconds the process used so far.</summary>
     public double CpuSeconds => ProcessCpuSeconds(_process.Id);
 
@@ -83,10 +106,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
         return ticks / 100.0; // USER_HZ is 100 on Linux
     }
 
-    public static async Task<WorkerProcess> StartAsync(string project, IEnumerable<string> args, TimeSpan readyTimeout)
+    /// <summary>Starts worker <paramref name="project"/>; <paramref name="dll"/> runs another build of it (an A/B baseline).</summary>
+    public static async Task<WorkerProcess> StartAsync(string project, IEnumerable<string> args, TimeSpan readyTimeout, string? dll = null)
     {
         var port = FreePort();
-        var (process, errors) = Launch([WorkerDll(project), $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", .. args], bareRuntime: false, ready: null);
+        var (process, errors) = Launch([dll ?? WorkerDll(project), $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", .. args], bareRuntime: false, ready: null);
         var worker = new WorkerProcess(process, errors, new Uri($"http://127.0.0.1:{port}/"));
         using var http = new HttpClient { BaseAddress = worker.Address, Timeout = TimeSpan.FromSeconds(5) };
         await worker.WaitReadyAsync(project, readyTimeout, async () =>
