@@ -279,7 +279,7 @@ internal sealed class NatsEventHandler(
         {
             Body = body ?? [],
             ContentType = string.IsNullOrWhiteSpace(contentType) ? null : contentType,
-            Id = jetStreamId ?? messageId ?? Guid.NewGuid().ToString("N"),
+            Id = jetStreamId ?? messageId ?? EventHeaders.NewEventId(),
             Time = jetStreamTime ?? time.GetUtcNow(),
             EventNamespace = NatsTrigger.EventNamespace,
             Topic = subject,
