@@ -27,13 +27,15 @@ internal static class Interleaved
             foreach (var c in contenders)
             {
                 self.Refresh();
+                var allocatedBefore = await c.Process.AllocatedBytesAsync();
                 var (selfBefore, before, natsBefore) = (self.TotalProcessorTime, c.Process.CpuSeconds, WorkerProcess.ProcessCpuSeconds(natsPid));
                 var run = await MeasureAsync(c, () => NatsScenarios.PublishAndWaitAsync(natsUrl, c.Subject, function, n, payload, rate: null));
                 self.Refresh();
                 var cpuUs = (c.Process.CpuSeconds - before) * 1e6 / n;
+                var allocated = await c.Process.AllocatedBytesAsync() - allocatedBefore is { } bytes ? string.Create(CultureInfo.InvariantCulture, $", allocated {bytes / n:0} B/msg") : "";
                 turns[c.Mode].Add((run.Rate, cpuUs));
                 rows.Add(new Row(scenario, $"{c.Mode} (round {round})", n, run.Rate, run.P50, run.P99, c.Process.PeakRssMb, c.Process.CpuSeconds, string.Create(CultureInfo.InvariantCulture,
-                    $"CPU us/msg: {c.Mode} {cpuUs:0.0}, nats-server {(WorkerProcess.ProcessCpuSeconds(natsPid) - natsBefore) * 1e6 / n:0.0}, publisher + function {(self.TotalProcessorTime - selfBefore).TotalMicroseconds / n:0.0}")));
+                    $"CPU us/msg: {c.Mode} {cpuUs:0.0}, nats-server {(WorkerProcess.ProcessCpuSeconds(natsPid) - natsBefore) * 1e6 / n:0.0}, publisher + function {(self.TotalProcessorTime - selfBefore).TotalMicroseconds / n:0.0}{allocated}")));
             }
         }
 
@@ -44,11 +46,12 @@ internal static class Interleaved
                 string.Create(CultureInfo.InvariantCulture, $"CPU {Median(t.Select(x => x.CpuUs)):0.0} us/msg (rounds {string.Join(" / ", t.Select(x => x.CpuUs.ToString("0.0", CultureInfo.InvariantCulture)))})")));
         }
 
-        if (contenders.Count == 2)
+        // Every side against the first (the bare bridge).
+        foreach (var other in contenders.Skip(1))
         {
-            var (bare, worker) = (turns[contenders[0].Mode], turns[contenders[1].Mode]);
+            var (bare, worker) = (turns[contenders[0].Mode], turns[other.Mode]);
             var ratios = worker.Zip(bare, (w, b) => w.Rate / b.Rate).ToList();
-            rows.Add(new Row(scenario, $"{contenders[1].Mode} / {contenders[0].Mode}", n * rounds, double.NaN, double.NaN, double.NaN, Note: string.Create(CultureInfo.InvariantCulture,
+            rows.Add(new Row(scenario, $"{other.Mode} / {contenders[0].Mode}", n * rounds, double.NaN, double.NaN, double.NaN, Note: string.Create(CultureInfo.InvariantCulture,
                 $"rate {Median(worker.Select(x => x.Rate)) / Median(bare.Select(x => x.Rate)):0.00}x (per round {string.Join(" / ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}); CPU per msg {Median(worker.Select(x => x.CpuUs)) / Median(bare.Select(x => x.CpuUs)):0.00}x")));
         }
 

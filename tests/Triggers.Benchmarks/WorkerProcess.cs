@@ -71,6 +71,29 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Bytes the worker allocated so far (the runtime's <c>dotnet.gc.heap.total_allocated</c> on its
+    /// <c>/metrics</c>), or null for a process without that endpoint (a bare bridge).
+    /// </summary>
+    public async Task<double?> AllocatedBytesAsync()
+    {
+        if (Address.Scheme != Uri.UriSchemeHttp)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var line in (await http.GetStringAsync("metrics")).Split('\n'))
+        {
+            if (line.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>User plus system CPU seconds the process used so far.</summary>
     public double CpuSeconds => ProcessCpuSeconds(_process.Id);
 

@@ -5,7 +5,8 @@ namespace Triggers.Core.Dispatch;
 
 /// <summary>
 /// Delivery in one handler: retries with backoff and jitter (honouring Retry-After) around a circuit
-/// breaker per endpoint around a per-attempt timeout. The timeout covers the whole exchange, the
+/// breaker per endpoint around a per-attempt timeout (<see cref="AttemptTimeouts"/>: one timer for
+/// all attempts, on the handler's <see cref="TimeProvider"/>). The timeout covers the whole exchange, the
 /// answer's body included (read here, bounded by <c>Triggers:Delivery:MaxResponseBodyBytes</c>), so a
 /// function that sends headers and then trickles its body cannot hold a slot for ever. A call the open
 /// breaker refuses is not an attempt: it waits and tries again, at most <c>maxAttempts</c> times.
@@ -16,6 +17,7 @@ namespace Triggers.Core.Dispatch;
 internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider time) : DelegatingHandler
 {
     private readonly ConcurrentDictionary<(string Scheme, string Host, int Port), EndpointBreaker> _breakers = new();
+    private readonly AttemptTimeouts _timeouts = new(time);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -40,8 +42,7 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
                     dispatch.Attempts++;
                 }
 
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(Backoff.Clamp(policy.Timeout));
+                var timeout = _timeouts.Start(Backoff.Clamp(policy.Timeout), cancellationToken);
                 try
                 {
                     response = await base.SendAsync(request, timeout.Token).ConfigureAwait(false);
@@ -69,6 +70,10 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
                     breaker.Abandon(trial);
                     throw;
                 }
+                finally
+                {
+                    _timeouts.End(timeout);
+                }
 
                 breaker.Record(!IsTransient(response, error), trial);
             }
@@ -89,6 +94,16 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
             response?.Dispose();
             await Backoff.DelayAsync(delay, time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _timeouts.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     /// <summary>408, 429, 5xx, connection errors, timeouts and an open breaker are worth another attempt.</summary>

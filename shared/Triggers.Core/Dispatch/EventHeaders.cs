@@ -92,6 +92,21 @@ public static class EventHeaders
         }
     }
 
+    /// <summary>
+    /// A new event id for a message that brings none: a version-4 UUID in 32 hex digits. Drawn from
+    /// the shared pseudo-random generator (122 random bits, seeded per thread from the system's
+    /// secure source), not from the system's secure source per event as <see cref="Guid.NewGuid"/>
+    /// is: an id names an event, it protects nothing, and the secure draw was a system call per event.
+    /// </summary>
+    public static string NewEventId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4 (the high nibble of the third group)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(bytes).ToString("N");
+    }
+
     /// <summary>RFC 3339 UTC with milliseconds (<c>yyyy-MM-ddTHH:mm:ss.fffZ</c>), the form every runtime's parser accepts.</summary>
     /// <remarks>Written digit by digit: the custom-format path of <see cref="DateTime.ToString(string, IFormatProvider)"/> is parsed again on every call, for every event.</remarks>
     public static string FormatTime(DateTimeOffset time) => string.Create(24, time.UtcDateTime, static (s, t) =>
@@ -189,8 +204,10 @@ public static class EventHeaders
         headers.TryAddWithoutValidation(CeSubject, e.Topic);
         if (e.Headers is { } forwarded)
         {
-            foreach (var (name, value) in forwarded)
+            // Indexed: a foreach over the interface boxes an enumerator per event.
+            for (var i = 0; i < forwarded.Count; i++)
             {
+                var (name, value) = forwarded[i];
                 if (!IsReserved(name) && IsSendable(name, value))
                 {
                     headers.TryAddWithoutValidation(name, value);

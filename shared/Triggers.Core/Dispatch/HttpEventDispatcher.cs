@@ -154,33 +154,52 @@ public sealed partial class HttpEventDispatcher(
     /// <summary>
     /// Without a recorded span, the POST still carries W3C trace context: the message's trace (or a
     /// new one) with a fresh span id. Cheaper than an activity per event, and the function's own
-    /// spans join the producer's trace all the same.
+    /// spans join the producer's trace all the same. The new ids come from one draw of the shared
+    /// generator, written straight into the header (<c>ActivityTraceId.CreateRandom</c> made a hex
+    /// string of each first).
     /// </summary>
     internal static void AddTraceContext(TriggerEvent e, System.Net.Http.Headers.HttpRequestHeaders headers)
     {
-        var hasParent = ActivityContext.TryParse(e.TraceParent, e.TraceState, isRemote: true, out var parent);
-        var traceId = hasParent ? parent.TraceId : ActivityTraceId.CreateRandom();
-        var recorded = hasParent && parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded);
-        headers.TryAddWithoutValidation(EventHeaders.TraceParent, TraceParentOf(traceId, ActivitySpanId.CreateRandom(), recorded));
+        Span<byte> ids = stackalloc byte[24];
+        Random.Shared.NextBytes(ids);
+        ActivityContext parent = default;
+        var hasParent = e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, e.TraceState, isRemote: true, out parent);
+        var recorded = false;
+        if (hasParent)
+        {
+            parent.TraceId.CopyTo(ids[..16]);
+            recorded = parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded);
+        }
+
+        // All zeros is the one invalid id (W3C trace context); a draw of 2^-64 odds still must not send it.
+        ids[15] |= (byte)(ids[..16].ContainsAnyExcept((byte)0) ? 0 : 1);
+        ids[23] |= (byte)(ids[16..].ContainsAnyExcept((byte)0) ? 0 : 1);
+        headers.TryAddWithoutValidation(EventHeaders.TraceParent, TraceParentOf(ids[..16], ids[16..], recorded));
         if (hasParent && !string.IsNullOrEmpty(parent.TraceState))
         {
             headers.TryAddWithoutValidation(EventHeaders.TraceState, parent.TraceState);
         }
     }
 
+    internal static string TraceParentOf(ActivityTraceId traceId, ActivitySpanId spanId, bool recorded)
+    {
+        Span<byte> ids = stackalloc byte[24];
+        traceId.CopyTo(ids[..16]);
+        spanId.CopyTo(ids[16..]);
+        return TraceParentOf(ids[..16], ids[16..], recorded);
+    }
+
     /// <summary><c>00-{trace id}-{span id}-{flags}</c> in one string, without the two hex strings in between.</summary>
-    internal static string TraceParentOf(ActivityTraceId traceId, ActivitySpanId spanId, bool recorded) =>
-        string.Create(55, (traceId, spanId, recorded), static (s, state) =>
-        {
-            Span<byte> bytes = stackalloc byte[16];
-            "00-".CopyTo(s);
-            state.traceId.CopyTo(bytes);
-            Convert.TryToHexStringLower(bytes, s.Slice(3, 32), out _);
-            s[35] = '-';
-            state.spanId.CopyTo(bytes[..8]);
-            Convert.TryToHexStringLower(bytes[..8], s.Slice(36, 16), out _);
-            (state.recorded ? "-01" : "-00").CopyTo(s[52..]);
-        });
+    internal static string TraceParentOf(ReadOnlySpan<byte> traceId, ReadOnlySpan<byte> spanId, bool recorded)
+    {
+        Span<char> s = stackalloc char[55];
+        "00-".CopyTo(s);
+        Convert.TryToHexStringLower(traceId, s.Slice(3, 32), out _);
+        s[35] = '-';
+        Convert.TryToHexStringLower(spanId, s.Slice(36, 16), out _);
+        (recorded ? "-01" : "-00").CopyTo(s[52..]);
+        return new string(s);
+    }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "Dispatch to {Namespace}/{Function} failed after {Attempts} attempts: {Reason}")]
     private static partial void LogAttemptsFailed(ILogger logger, string @namespace, string function, int attempts, string reason);

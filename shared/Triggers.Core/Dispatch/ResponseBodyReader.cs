@@ -12,7 +12,7 @@ internal static class ResponseBodyReader
     /// </summary>
     public static async ValueTask<(ReadOnlyMemory<byte> Body, bool Truncated)> ReadAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
-        var length = content.Headers.ContentLength;
+        var length = DeclaredLength(content);
         if (length == 0)
         {
             return (ReadOnlyMemory<byte>.Empty, false);
@@ -51,4 +51,15 @@ internal static class ResponseBodyReader
             return (buffer.WrittenMemory, false);
         }
     }
+
+    /// <summary>
+    /// The answer's Content-Length when it declares one valid value, read without validation: the
+    /// typed <c>ContentLength</c> parses the raw value into a new header entry under a lock on every
+    /// answer. Anything else (none, several, not a number) is null and the body is read to its end.
+    /// </summary>
+    private static long? DeclaredLength(HttpContent content) =>
+        content.Headers.NonValidated.TryGetValues("Content-Length", out var values) && values.Count == 1 &&
+        long.TryParse(values.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+            ? length
+            : null;
 }

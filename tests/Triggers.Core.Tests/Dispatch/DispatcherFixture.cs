@@ -11,9 +11,15 @@ internal sealed class DispatcherHost : IDisposable
 
     /// <param name="configure">Changes the delivery defaults.</param>
     /// <param name="handler">Another delivery handler than DeliveryHandler (the benchmark's Polly.Core one).</param>
-    public DispatcherHost(Action<DeliveryOptions>? configure = null, DeliveryHandlerFactory? handler = null)
+    /// <param name="time">The clock of retries, breaker and per-attempt timeouts (a fake one in tests of time).</param>
+    public DispatcherHost(Action<DeliveryOptions>? configure = null, DeliveryHandlerFactory? handler = null, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
         services.AddLogging();
         var options = new TriggersOptions();
         configure?.Invoke(options.Delivery);

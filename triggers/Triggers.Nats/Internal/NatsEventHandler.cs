@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Primitives;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Hosting;
-using Triggers.Core.Resources;
 
 namespace Triggers.Nats.Internal;
 
@@ -26,19 +24,30 @@ internal sealed class NatsEventHandler(
     /// <summary>How long a best-effort settle (nak of abandoned work) may take on shutdown.</summary>
     private static readonly TimeSpan SettleOnAbortTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>Core NATS: retries in process per the policy, then replies and/or dead-letters.</summary>
+    /// <summary>
+    /// Core NATS: retries in process per the policy, then replies and/or dead-letters. One async
+    /// method on the way of a delivered message without a reply subject: the metrics around the POST
+    /// are written inline, and what only a failure or a request needs is a method of its own, so the
+    /// state machine every message allocates stays small.
+    /// </summary>
     public async Task HandleCoreAsync(SubscriptionContext context, NatsMsg<byte[]> msg, CancellationToken cancellationToken)
     {
         var plan = context.Plan;
-        var triggerEvent = ToEvent(context, msg.Subject, msg.Data, msg.Headers, jetStreamId: null, jetStreamTime: null);
+        var triggerEvent = NatsTriggerEvents.From(context, msg.Subject, msg.Data, msg.Headers, jetStreamId: null, jetStreamTime: null, time);
         DispatchResult result;
+        Started(context);
         try
         {
-            result = await DispatchAsync(context, triggerEvent, plan.Policy, cancellationToken).ConfigureAwait(false);
+            result = await dispatcher.DispatchAsync(triggerEvent, plan.Function, plan.Policy, cancellationToken).ConfigureAwait(false);
+            Finished(context, result);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return;
+        }
+        finally
+        {
+            metrics.InFlight(context.Tags, -1);
         }
 
         if (result.Attempts > 1)
@@ -48,6 +57,16 @@ internal sealed class NatsEventHandler(
 
         // Core NATS has no redelivery: after the in-process retries the event is settled for good.
         var decision = rule.Decide(result, plan.Policy, SourceDurability.Transient, plan.DeadLetterSubject is not null, result.Attempts);
+        if (decision.Action != Settlement.Acknowledge || !string.IsNullOrEmpty(msg.ReplyTo))
+        {
+            await SettleCoreAsync(context, msg, triggerEvent, result, decision, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What a core NATS message needs beyond a delivery: its dead letter, its skip, its reply.</summary>
+    private async Task SettleCoreAsync(SubscriptionContext context, NatsMsg<byte[]> msg, TriggerEvent triggerEvent, DispatchResult result, SettleDecision decision, CancellationToken cancellationToken)
+    {
+        var plan = context.Plan;
         if (decision.Action == Settlement.DeadLetter)
         {
             var failure = await deadLetters.WriteAsync(context, triggerEvent, msg.Subject, msg.Data, msg.Headers, result, result.Attempts, acknowledged: false, cancellationToken).ConfigureAwait(false);
@@ -96,15 +115,25 @@ internal sealed class NatsEventHandler(
         var delivered = (int)Math.Min(int.MaxValue, metadata?.NumDelivered ?? 1);
         var attempts = Math.Max(1, delivered - context.Uncounted.GetValueOrDefault(sequence));
         var id = metadata is { } m ? $"{m.Stream}-{m.Sequence.Stream}" : null;
-        var triggerEvent = ToEvent(context, msg.Subject, msg.Data, msg.Headers, id, metadata?.Timestamp);
+        var triggerEvent = NatsTriggerEvents.From(context, msg.Subject, msg.Data, msg.Headers, id, metadata?.Timestamp, time);
 
         // JetStream redelivery is the retry loop: it survives restarts, and a nak holds no worker slot.
-        DispatchResult result;
+        DispatchResult? result = null;
+        Started(context);
         try
         {
-            result = await DispatchAsync(context, triggerEvent, plan.Policy with { MaxAttempts = 1 }, cancellationToken).ConfigureAwait(false);
+            result = await dispatcher.DispatchAsync(triggerEvent, plan.Function, plan.Policy with { MaxAttempts = 1 }, cancellationToken).ConfigureAwait(false);
+            Finished(context, result);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            metrics.InFlight(context.Tags, -1);
+        }
+
+        if (result is null)
         {
             await NakAbandonedAsync(msg).ConfigureAwait(false);
             return;
@@ -178,28 +207,24 @@ internal sealed class NatsEventHandler(
         }
     }
 
-    private async Task<DispatchResult> DispatchAsync(SubscriptionContext context, TriggerEvent triggerEvent, DeliveryPolicy policy, CancellationToken cancellationToken)
+    /// <summary>A POST starts: received and in flight (the caller takes it out of flight when it ends, however it ends).</summary>
+    private void Started(SubscriptionContext context)
     {
         metrics.Received(context.Tags);
         metrics.InFlight(context.Tags, 1);
-        try
-        {
-            var result = await dispatcher.DispatchAsync(triggerEvent, context.Plan.Function, policy, cancellationToken).ConfigureAwait(false);
-            metrics.Duration(context.Tags, result.Elapsed);
-            if (result.IsDelivered)
-            {
-                metrics.Delivered(context.Tags);
-            }
-            else
-            {
-                metrics.Failed(context.Tags);
-            }
+    }
 
-            return result;
-        }
-        finally
+    /// <summary>A POST ended with a result: its duration, delivered or failed.</summary>
+    private void Finished(SubscriptionContext context, DispatchResult result)
+    {
+        metrics.Duration(context.Tags, result.Elapsed);
+        if (result.IsDelivered)
         {
-            metrics.InFlight(context.Tags, -1);
+            metrics.Delivered(context.Tags);
+        }
+        else
+        {
+            metrics.Failed(context.Tags);
         }
     }
 
@@ -236,58 +261,5 @@ internal sealed class NatsEventHandler(
         {
             Log.ReplyFailed(logger, eventId, e);
         }
-    }
-
-    private TriggerEvent ToEvent(SubscriptionContext context, string subject, byte[]? body, NatsHeaders? headers, string? jetStreamId, DateTimeOffset? jetStreamTime)
-    {
-        string? contentType = null, traceParent = null, traceState = null, messageId = null;
-        List<KeyValuePair<string, string>>? forwarded = null;
-        if (headers is not null)
-        {
-            foreach (var (key, values) in headers)
-            {
-                var value = values.ToString();
-                if (key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-                {
-                    contentType = value;
-                }
-                else if (key.Equals("traceparent", StringComparison.OrdinalIgnoreCase))
-                {
-                    traceParent = value;
-                }
-                else if (key.Equals("tracestate", StringComparison.OrdinalIgnoreCase))
-                {
-                    traceState = value;
-                }
-                else
-                {
-                    if (key.Equals("Nats-Msg-Id", StringComparison.OrdinalIgnoreCase))
-                    {
-                        messageId = value;
-                    }
-
-                    forwarded ??= [];
-                    foreach (var single in (StringValues)values)
-                    {
-                        forwarded.Add(new(key, single ?? ""));
-                    }
-                }
-            }
-        }
-
-        return new TriggerEvent
-        {
-            Body = body ?? [],
-            ContentType = string.IsNullOrWhiteSpace(contentType) ? null : contentType,
-            Id = jetStreamId ?? messageId ?? Guid.NewGuid().ToString("N"),
-            Time = jetStreamTime ?? time.GetUtcNow(),
-            EventNamespace = NatsTrigger.EventNamespace,
-            Topic = subject,
-            Source = context.Source,
-            Type = EventType,
-            Headers = forwarded,
-            TraceParent = traceParent,
-            TraceState = traceState,
-        };
     }
 }
