@@ -65,7 +65,7 @@ internal sealed class LeaseCluster : IAsyncDisposable
         Spec = spec,
     });
 
-    public async Task<CronWorker> StartReplicaAsync()
+    public async Task<CronWorker> StartReplicaAsync(Action<IServiceCollection>? configureServices = null)
     {
         var index = Replicas.Count;
         var replica = await CronWorker.StartAsync(new Dictionary<string, string?>
@@ -80,7 +80,7 @@ internal sealed class LeaseCluster : IAsyncDisposable
             ["Cron:LeaseDuration"] = "00:00:03",
             ["Cron:RenewDeadline"] = "00:00:02",
             ["Cron:RetryPeriod"] = "00:00:00.500",
-        });
+        }, configureServices);
         Replicas.Add(replica);
         return replica;
     }
@@ -89,6 +89,13 @@ internal sealed class LeaseCluster : IAsyncDisposable
     {
         await Eventually.WaitUntilAsync(() => Replicas.Count(Leads) == 1, "exactly one replica leads");
         return Replicas.Single(Leads);
+    }
+
+    /// <summary>One condition of a trigger as the API server holds it: status, reason, message (all null when it has none).</summary>
+    public (string? Status, string? Reason, string? Message) Condition(string name, string type)
+    {
+        var condition = Server.Get(FakeResourceType.CronJobTriggers, Namespace, name)?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == type);
+        return ((string?)condition?["status"], (string?)condition?["reason"], (string?)condition?["message"]);
     }
 
     public string? LeaseHolder() => (string?)Server.Get(FakeResourceType.Leases, Namespace, LeaseName)?["spec"]?["holderIdentity"];

@@ -29,6 +29,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         IEventDispatcher dispatcher,
         DeliveryOutcomeRule outcomes,
         TriggerMetrics metrics,
+        TriggerHealthReporter health,
         TimeProvider time,
         ILoggerFactory loggers)
     {
@@ -39,7 +40,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         metrics.Meter.CreateObservableGauge(BufferedBytesInstrument, ObserveBufferedBytes, "By", "Bytes of the records received and not yet settled, held in memory by the (trigger, function) consumer.");
 
         // Options are read when the first consumer starts: they are validated at host start, after construction.
-        _services = new(() => new ConsumerServices(options.Value, dispatcher, outcomes, _deadLetters, metrics, abandoned, time, loggers.CreateLogger("Triggers.Kafka.Consumer")));
+        _services = new(() => new ConsumerServices(options.Value, dispatcher, outcomes, _deadLetters, metrics, abandoned, health, time, loggers.CreateLogger("Triggers.Kafka.Consumer")));
     }
 
     /// <summary>Keys of the running consumers (<c>namespace/trigger/function</c>).</summary>

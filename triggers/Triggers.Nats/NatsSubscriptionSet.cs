@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using NATS.Client.JetStream;
 using Triggers.Core.Reconcile;
+using Triggers.Core.Resources;
 using Triggers.Nats.Internal;
 
 namespace Triggers.Nats;
@@ -19,10 +20,12 @@ public sealed class NatsSubscriptionSet : ISubscriptionSet<NatsSubscriptionPlan>
     private readonly NatsOptions _options;
     private readonly ILogger<NatsSubscriptionSet> _logger;
     private readonly TimeProvider _time;
+    private readonly TriggerHealthReporter _health;
     private int _disposed;
 
-    internal NatsSubscriptionSet(NatsConnectionHolder connection, NatsEventHandler handler, IOptions<NatsOptions> options, TimeProvider time, ILogger<NatsSubscriptionSet> logger)
+    internal NatsSubscriptionSet(NatsConnectionHolder connection, NatsEventHandler handler, IOptions<NatsOptions> options, TimeProvider time, TriggerHealthReporter health, ILogger<NatsSubscriptionSet> logger)
     {
+        _health = health;
         _time = time;
         _connection = connection;
         _handler = handler;
@@ -226,7 +229,7 @@ public sealed class NatsSubscriptionSet : ISubscriptionSet<NatsSubscriptionPlan>
 
     private async Task<RunningSubscription> StartAsync(NatsSubscriptionPlan plan, CancellationToken cancellationToken)
     {
-        var context = SubscriptionContext.For(plan);
+        var context = SubscriptionContext.For(plan, _health.Track(ResourceKind.NatsTrigger, plan.Trigger));
         RunningSubscription subscription = plan.JetStream is null
             ? new CoreSubscription(context, _connection, _handler, _options, _time, _logger)
             : new JetStreamSubscription(context, _connection.Connection, _handler, _options.DrainTimeout, _logger);

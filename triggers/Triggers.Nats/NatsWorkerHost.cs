@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Hosting;
+using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 using Triggers.Nats.Internal;
 
@@ -57,6 +58,7 @@ public static class NatsWorkerHost
             sp.GetRequiredService<NatsEventHandler>(),
             sp.GetRequiredService<IOptions<NatsOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<TriggerHealthReporter>(),
             sp.GetRequiredService<ILogger<NatsSubscriptionSet>>()));
         services.AddHostedService<NatsConnectionService>();
         services.AddTriggerReconciler<NatsTrigger, NatsSubscriptionPlan, NatsTriggerPlanner, NatsSubscriptionSet>();

@@ -43,6 +43,8 @@ public static class TriggersHostExtensions
         services.TryAddSingleton(_ => new ResourceCache([ResourceKind.Function, ResourceKind.Service, triggerKind]));
         services.TryAddSingleton<ManifestDiagnostics>();
         services.TryAddSingleton<TriggerStatusStore>();
+        services.TryAddSingleton<TriggerStatusPublisher>();
+        services.TryAddSingleton<TriggerHealthReporter>();
         services.TryAddSingleton<ReconcilerState>();
         services.TryAddSingleton<FunctionResolver>();
         services.TryAddSingleton<DeliveryPolicyResolver>();
@@ -138,6 +140,7 @@ public static class TriggersHostExtensions
                 lastScheduleTime = s.LastScheduleTime,
                 lastSuccessfulTime = s.LastSuccessfulTime,
                 nextScheduleTime = s.NextScheduleTime,
+                degraded = s.Degraded is { } d ? new { status = d.Degraded, reason = d.Reason, message = d.Message, lastTransitionTime = d.LastTransitionTime } : null,
             }),
             manifestProblems = diagnostics.Problems.Select(p => p.ToString()),
         }));

@@ -14,7 +14,7 @@ namespace Triggers.Core.Kubernetes;
 
 /// <summary>
 /// Writes a trigger's state to its <c>status</c> subresource with a merge patch: the <c>Ready</c>
-/// condition, <c>observedGeneration</c> and, when set, the cron times. Never fails the worker.
+/// condition (and <c>Degraded</c> once the trigger has one), <c>observedGeneration</c> and, when set, the cron times. Never fails the worker.
 /// When the CRD has no status subresource (Kubeless's own CRDs) it logs once per kind and stops
 /// writing that kind for <see cref="MissingSubresourceRetry"/>: writing status through the main
 /// resource instead would bump <c>metadata.generation</c> on every write there and loop. A failed
@@ -58,7 +58,7 @@ public sealed partial class KubernetesStatusWriter(IKubernetes client, TimeProvi
             status["observedGeneration"] = generation;
         }
 
-        status["conditions"] = new JsonArray(condition);
+        status["conditions"] = state.Degraded is { } degraded ? new JsonArray(condition, DegradedCondition(degraded, state.ObservedGeneration)) : new JsonArray(condition);
         if (state.LastScheduleTime is { } last)
         {
             status["lastScheduleTime"] = Rfc3339(last);
@@ -75,6 +75,25 @@ public sealed partial class KubernetesStatusWriter(IKubernetes client, TimeProvi
         }
 
         return new JsonObject { ["status"] = status };
+    }
+
+    // A merge patch replaces the whole list: every write carries both conditions the worker owns.
+    private static JsonObject DegradedCondition(DegradedCondition degraded, long? generation)
+    {
+        var condition = new JsonObject
+        {
+            ["type"] = Reconcile.DegradedCondition.Type,
+            ["status"] = degraded.Degraded ? "True" : "False",
+            ["reason"] = degraded.Reason,
+            ["message"] = degraded.Message,
+            ["lastTransitionTime"] = Rfc3339(degraded.LastTransitionTime.UtcDateTime),
+        };
+        if (generation is { } g)
+        {
+            condition["observedGeneration"] = g;
+        }
+
+        return condition;
     }
 
     private async Task<bool> TryWriteAsync(TriggerState state, CancellationToken cancellationToken)

@@ -20,4 +20,16 @@ public static class ConditionReasons
 
     /// <summary>Starting one of the trigger's subscriptions failed; it is retried with backoff. Other triggers carry on.</summary>
     public const string SubscribeFailed = "SubscribeFailed";
+
+    /// <summary>Degraded=True: handling a NATS message of the trigger threw unexpectedly; the message names the exception.</summary>
+    public const string MessageHandlingFailed = "MessageHandlingFailed";
+
+    /// <summary>Degraded=True: handling a Kafka record of the trigger threw unexpectedly; the record is tried again.</summary>
+    public const string RecordHandlingFailed = "RecordHandlingFailed";
+
+    /// <summary>Degraded=True: recording, firing or delivering a cron tick of the trigger threw unexpectedly.</summary>
+    public const string TickHandlingFailed = "TickHandlingFailed";
+
+    /// <summary>Degraded=False: the trigger's events are handled again (or the subscription that failed stopped).</summary>
+    public const string Recovered = "Recovered";
 }

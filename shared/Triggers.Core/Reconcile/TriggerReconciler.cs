@@ -17,7 +17,7 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
     ITriggerPlanner<TTrigger, TPlan> planner,
     ISubscriptionSet<TPlan> subscriptions,
     TriggerStatusStore statusStore,
-    ITriggerStatusWriter statusWriter,
+    TriggerStatusPublisher statusPublisher,
     ITriggerFinalizer finalizer,
     ReconcilerState state,
     TimeProvider time,
@@ -204,13 +204,13 @@ public sealed partial class TriggerReconciler<TTrigger, TPlan>(
                 failedTriggers++;
             }
 
-            var (triggerState, changed) = statusStore.SetCondition(planner.Kind, key, trigger.Metadata.Generation, condition, plan.Subscriptions.Count);
+            var (_, changed) = statusStore.SetCondition(planner.Kind, key, trigger.Metadata.Generation, condition, plan.Subscriptions.Count);
             if (changed)
             {
                 LogCondition(logger, planner.Kind.Kind, key.ToString(), condition.Ready, condition.Reason, condition.Message);
                 try
                 {
-                    await statusWriter.WriteAsync(triggerState, cancellationToken).ConfigureAwait(false);
+                    await statusPublisher.PublishAsync(planner.Kind, key, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

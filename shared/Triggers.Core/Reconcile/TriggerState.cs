@@ -17,4 +17,7 @@ public sealed record TriggerState(
     public DateTime? LastSuccessfulTime { get; init; }
 
     public DateTime? NextScheduleTime { get; init; }
+
+    /// <summary>The <c>Degraded</c> condition; null until handling one of the trigger's events first threw.</summary>
+    public DegradedCondition? Degraded { get; init; }
 }

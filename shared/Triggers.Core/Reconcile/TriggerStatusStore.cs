@@ -8,6 +8,9 @@ public sealed class TriggerStatusStore(TimeProvider time)
 {
     private readonly ConcurrentDictionary<(ResourceKind, ResourceKey), TriggerState> _states = new();
 
+    // Kept apart as well, so a Degraded condition set before the trigger's first pass recorded a state is not lost.
+    private readonly ConcurrentDictionary<(ResourceKind, ResourceKey), DegradedCondition> _degraded = new();
+
     public IReadOnlyCollection<TriggerState> All => [.. _states.Values.OrderBy(s => s.Trigger.ToString(), StringComparer.Ordinal)];
 
     public TriggerState? Get(ResourceKind kind, ResourceKey key) => _states.TryGetValue((kind, key), out var s) ? s : null;
@@ -35,10 +38,15 @@ public sealed class TriggerStatusStore(TimeProvider time)
             }
             else
             {
-                var created = new TriggerState(kind, key, generation, condition, subscriptions, time.GetUtcNow());
+                var created = new TriggerState(kind, key, generation, condition, subscriptions, time.GetUtcNow())
+                {
+                    Degraded = _degraded.GetValueOrDefault((kind, key)),
+                };
                 if (_states.TryAdd((kind, key), created))
                 {
-                    return (created, true);
+                    // A Degraded set between the read above and the add: apply it now.
+                    var degraded = _degraded.GetValueOrDefault((kind, key));
+                    return degraded == created.Degraded ? (created, true) : (Update(kind, key, s => s with { Degraded = degraded }) ?? created, true);
                 }
             }
         }
@@ -59,5 +67,16 @@ public sealed class TriggerStatusStore(TimeProvider time)
         return null;
     }
 
-    public void Remove(ResourceKind kind, ResourceKey key) => _states.TryRemove((kind, key), out _);
+    /// <summary>Records the trigger's <c>Degraded</c> condition (kept for a trigger whose state is not recorded yet); returns the new state, or null when none is recorded yet.</summary>
+    public TriggerState? SetDegraded(ResourceKind kind, ResourceKey key, DegradedCondition degraded)
+    {
+        _degraded[(kind, key)] = degraded;
+        return Update(kind, key, s => s with { Degraded = degraded });
+    }
+
+    public void Remove(ResourceKind kind, ResourceKey key)
+    {
+        _states.TryRemove((kind, key), out _);
+        _degraded.TryRemove((kind, key), out _);
+    }
 }

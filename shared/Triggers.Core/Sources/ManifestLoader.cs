@@ -104,9 +104,9 @@ public static class ManifestLoader
         var problems = new List<ManifestProblem>();
         var skipped = 0;
         var index = 0;
-        foreach (var (chunk, firstLine) in SplitDocuments(text))
+        foreach (var (chunk, firstLine) in YamlDocuments.Split(text))
         {
-            if (IsBlank(chunk))
+            if (YamlDocuments.IsBlank(chunk))
             {
                 continue;
             }
@@ -148,61 +148,6 @@ public static class ManifestLoader
         }
 
         return documents;
-    }
-
-    private static List<(string Chunk, int FirstLine)> SplitDocuments(string text)
-    {
-        var chunks = new List<(string Chunk, int FirstLine)>();
-        var current = new StringBuilder();
-        var firstLine = 1;
-        var lineNumber = 0;
-        var rest = text.AsSpan();
-        while (true)
-        {
-            lineNumber++;
-            var newline = rest.IndexOf('\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            if (newline >= 0 && line.EndsWith('\r'))
-            {
-                line = line[..^1];
-            }
-
-            if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || char.IsWhiteSpace(line[3])))
-            {
-                chunks.Add((current.ToString(), firstLine));
-                current.Clear();
-                firstLine = lineNumber;
-                // Keep the separator line (it may carry content after it, "--- !tag") so line numbers stay right.
-            }
-
-            current.Append(line).Append('\n');
-            if (newline < 0)
-            {
-                break;
-            }
-
-            rest = rest[(newline + 1)..];
-        }
-
-        chunks.Add((current.ToString(), firstLine));
-        return chunks;
-    }
-
-    /// <summary>True when a chunk holds nothing but blank lines, comments and document markers.</summary>
-    private static bool IsBlank(string chunk)
-    {
-        foreach (var range in chunk.AsSpan().Split('\n'))
-        {
-            var line = chunk.AsSpan(range).TrimStart();
-            if (line.IsWhiteSpace() || line.StartsWith('#') || line.SequenceEqual("---") || line.SequenceEqual("..."))
-            {
-                continue;
-            }
-
-            return false;
-        }
-
-        return true;
     }
 
     private static DocumentKind ToResource(YamlNode root, string file, int index, string defaultNamespace, out LoadedResource? loaded, out ManifestProblem? problem)

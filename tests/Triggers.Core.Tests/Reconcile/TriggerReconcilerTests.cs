@@ -20,7 +20,7 @@ public sealed class TriggerReconcilerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var resolver = new FunctionResolver(Options.Create(new TriggersOptions()));
-        _reconciler = new TriggerReconciler<NatsTrigger, TestPlan>(_cache, new TestPlanner(resolver), _set, _status, new NullTriggerStatusWriter(), new NullTriggerFinalizer(), _state, TimeProvider.System, NullLogger<TriggerReconciler<NatsTrigger, TestPlan>>.Instance);
+        _reconciler = new TriggerReconciler<NatsTrigger, TestPlan>(_cache, new TestPlanner(resolver), _set, _status, new TriggerStatusPublisher(_status, new NullTriggerStatusWriter()), new NullTriggerFinalizer(), _state, TimeProvider.System, NullLogger<TriggerReconciler<NatsTrigger, TestPlan>>.Instance);
         await _reconciler.StartAsync(CancellationToken.None);
     }
 

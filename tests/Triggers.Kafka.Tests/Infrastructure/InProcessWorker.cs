@@ -24,9 +24,10 @@ internal sealed class InProcessWorker : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessWorker> StartAsync(IReadOnlyDictionary<string, string> settings)
+    public static async Task<InProcessWorker> StartAsync(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? configureServices = null)
     {
         var builder = KafkaWorkerHost.CreateBuilder(WorkerSettings.Args(settings));
+        configureServices?.Invoke(builder.Services);
         var app = KafkaWorkerHost.Build(builder);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -51,10 +51,13 @@ internal sealed class KubernetesCluster : IAsyncDisposable
     }
 
     /// <summary>The trigger's Ready condition as the API server holds it: status, reason, message.</summary>
-    public (string? Status, string? Reason, string? Message) Ready(string @namespace, string name)
+    public (string? Status, string? Reason, string? Message) Ready(string @namespace, string name) => Condition(@namespace, name, "Ready");
+
+    /// <summary>One condition of the trigger as the API server holds it: status, reason, message (all null when it has none).</summary>
+    public (string? Status, string? Reason, string? Message) Condition(string @namespace, string name, string type)
     {
         var status = Api.Get(FakeResourceType.NatsTriggers, @namespace, name)?["status"];
-        var condition = (status?["conditions"] as JsonArray)?.FirstOrDefault(c => (string?)c?["type"] == "Ready");
+        var condition = (status?["conditions"] as JsonArray)?.FirstOrDefault(c => (string?)c?["type"] == type);
         return ((string?)condition?["status"], (string?)condition?["reason"], (string?)condition?["message"]);
     }
 

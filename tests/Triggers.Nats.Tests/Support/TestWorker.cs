@@ -54,9 +54,13 @@ internal sealed class TestWorker : IAsyncDisposable
 
     /// <summary>The worker in Kubernetes mode, watching the API server the kubeconfig names.</summary>
     public static Task<TestWorker> StartKubernetesAsync(string natsUrl, string kubeconfig, params string[] extraArgs) =>
-        StartWithAsync(natsUrl, ["--Triggers:Source=Kubernetes", $"--Triggers:Kubeconfig={kubeconfig}", .. extraArgs]);
+        StartKubernetesAsync(natsUrl, kubeconfig, configureServices: null, extraArgs);
 
-    private static async Task<TestWorker> StartWithAsync(string natsUrl, string[] sourceArgs)
+    /// <summary>The worker in Kubernetes mode, with services changed by the test (a dispatcher that fails, ...).</summary>
+    public static Task<TestWorker> StartKubernetesAsync(string natsUrl, string kubeconfig, Action<IServiceCollection>? configureServices, params string[] extraArgs) =>
+        StartWithAsync(natsUrl, ["--Triggers:Source=Kubernetes", $"--Triggers:Kubeconfig={kubeconfig}", .. extraArgs], configureServices);
+
+    private static async Task<TestWorker> StartWithAsync(string natsUrl, string[] sourceArgs, Action<IServiceCollection>? configureServices = null)
     {
         string[] args =
         [
@@ -71,6 +75,7 @@ internal sealed class TestWorker : IAsyncDisposable
             .. sourceArgs,
         ];
         var builder = NatsWorkerHost.CreateBuilder(args);
+        configureServices?.Invoke(builder.Services);
         var app = NatsWorkerHost.Build(builder);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -1,4 +1,5 @@
 using Triggers.Core.Dispatch;
+using Triggers.Core.Reconcile;
 
 namespace Triggers.Cron.Internal;
 
@@ -25,6 +26,8 @@ internal sealed class CronDelivery(
                 shared.Retried(tags, result.Attempts - 1);
             }
 
+            // Not delivered is the function's doing, counted and logged; only an exception degrades the trigger.
+            job.Health.Handled();
             if (result.IsDelivered)
             {
                 shared.Delivered(tags);
@@ -44,6 +47,7 @@ internal sealed class CronDelivery(
         catch (Exception e)
         {
             Log.TickFailed(logger, plan.Key, e);
+            job.Health.Failed(ConditionReasons.TickHandlingFailed, $"delivering the tick event {triggerEvent.Id}", e);
         }
         finally
         {

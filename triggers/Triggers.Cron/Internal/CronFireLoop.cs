@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Triggers.Core.Dispatch;
+using Triggers.Core.Reconcile;
 
 namespace Triggers.Cron.Internal;
 
@@ -56,6 +58,7 @@ internal sealed class CronFireLoop(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.TickFailed(logger, plan.Key, e);
+                job.Health.Failed(ConditionReasons.TickHandlingFailed, $"recording the tick of {EventHeaders.FormatTime(scheduled)}", e);
                 return null;
             }
         }
@@ -71,8 +74,8 @@ internal sealed class CronFireLoop(
     /// </summary>
     public Task SettleAsync() => firer.SettleAsync(options.Value.StatusWriteTimeout + TimeSpan.FromSeconds(1));
 
-    /// <summary>Starts fires decided under the scheduler's lock, without holding the reconciler up while they run.</summary>
-    public void Start(IEnumerable<Func<CancellationToken, Task>> fires)
+    /// <summary>Starts fires of <paramref name="job"/> decided under the scheduler's lock, without holding the reconciler up while they run.</summary>
+    public void Start(CronJob job, IEnumerable<Func<CancellationToken, Task>> fires)
     {
         var stopping = firer.Stopping;
         foreach (var fire in fires)
@@ -88,7 +91,8 @@ internal sealed class CronFireLoop(
                 }
                 catch (Exception e)
                 {
-                    Log.TickFailed(logger, "catch-up", e);
+                    Log.TickFailed(logger, job.Plan.Key, e);
+                    job.Health.Failed(ConditionReasons.TickHandlingFailed, "starting a catch-up or run-now tick", e);
                 }
             }, CancellationToken.None);
         }
@@ -185,7 +189,19 @@ internal sealed class CronFireLoop(
 
         // Record the ticks before calling any function: a new leader (or this worker after a
         // restart) resumes from this record, so a tick is never fired twice across a failover.
-        await state.RecordTicksAsync([.. claimed.Select(c => (c.Plan.Trigger, c.Scheduled))], stopping).ConfigureAwait(false);
+        try
+        {
+            await state.RecordTicksAsync([.. claimed.Select(c => (c.Plan.Trigger, c.Scheduled))], stopping).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            foreach (var (job, _, scheduled) in claimed)
+            {
+                job.Health.Failed(ConditionReasons.TickHandlingFailed, $"recording the tick of {EventHeaders.FormatTime(scheduled)}", e);
+            }
+
+            throw;
+        }
 
         // One status deadline for the whole batch: its writes all start now, side by side, and
         // slow ones hold only their own ticks, never the next batch.

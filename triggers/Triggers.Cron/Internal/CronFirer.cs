@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Triggers.Core.Dispatch;
+using Triggers.Core.Reconcile;
 
 namespace Triggers.Cron.Internal;
 
@@ -124,6 +125,7 @@ internal sealed class CronFirer(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Log.TickFailed(logger, plan.Key, e);
+            job.Health.Failed(ConditionReasons.TickHandlingFailed, $"firing the tick of {EventHeaders.FormatTime(scheduled)}", e);
             return null;
         }
     }

@@ -1,7 +1,9 @@
+using Triggers.Core.Reconcile;
+
 namespace Triggers.Cron.Internal;
 
-/// <summary>One wanted schedule and its runtime state: the last tick claimed and the calls in flight.</summary>
-internal sealed class CronJob(CronPlan plan)
+/// <summary>One wanted schedule and its runtime state: the last tick claimed, the calls in flight, and its part in the trigger's <c>Degraded</c> condition.</summary>
+internal sealed class CronJob(CronPlan plan, SubscriptionHealth health)
 {
     private readonly Lock _gate = new();
     private readonly List<CronRun> _runs = [];
@@ -13,6 +15,9 @@ internal sealed class CronJob(CronPlan plan)
         get => _plan;
         set => _plan = value;
     }
+
+    /// <summary>Reports a tick of this schedule that threw while recorded, fired or delivered; disposed when the schedule goes.</summary>
+    public SubscriptionHealth Health { get; } = health;
 
     /// <summary>The run-now annotation value already acted on (or seen at start).</summary>
     public string? HandledRunNow { get; set; }

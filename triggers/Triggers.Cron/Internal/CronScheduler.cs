@@ -18,6 +18,7 @@ internal sealed class CronScheduler(
     CronStatusPublisher status,
     CronMetrics metrics,
     CronLeaderGate leader,
+    TriggerHealthReporter health,
     TimeProvider time,
     ILogger<CronScheduler> logger) : ISubscriptionSet<CronPlan>, IDisposable
 {
@@ -37,13 +38,14 @@ internal sealed class CronScheduler(
     public async Task UpsertAsync(CronPlan plan, CancellationToken cancellationToken)
     {
         var toFire = new List<Func<CancellationToken, Task>>();
+        CronJob? job;
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_jobs.TryGetValue(plan.Key, out var job))
+            if (!_jobs.TryGetValue(plan.Key, out job))
             {
                 var seen = _seenRunNow.TryGetValue(plan.Key, out var value) ? value : plan.RunNow;
-                job = new CronJob(plan) { HandledRunNow = state.Get(plan.Trigger)?.RunNow ?? seen };
+                job = new CronJob(plan, health.Track(ResourceKind.CronJobTrigger, plan.Trigger)) { HandledRunNow = state.Get(plan.Trigger)?.RunNow ?? seen };
                 _jobs[plan.Key] = job;
             }
 
@@ -74,7 +76,7 @@ internal sealed class CronScheduler(
             _lock.Release();
         }
 
-        fires.Start(toFire);
+        fires.Start(job, toFire);
     }
 
     /// <summary>Fires every schedule of a trigger once now (the run endpoint).</summary>
@@ -114,6 +116,7 @@ internal sealed class CronScheduler(
             {
                 await ticker.LeaveAsync(job, cancellationToken).ConfigureAwait(false);
                 job.CancelRuns();
+                job.Health.Dispose();
                 Log.Unscheduled(logger, key);
             }
         }
@@ -141,6 +144,7 @@ internal sealed class CronScheduler(
             foreach (var job in _jobs.Values)
             {
                 job.CancelRuns();
+                job.Health.Dispose();
             }
 
             _jobs.Clear();

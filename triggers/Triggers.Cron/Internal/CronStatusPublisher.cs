@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 
@@ -6,18 +5,16 @@ namespace Triggers.Cron.Internal;
 
 /// <summary>
 /// Writes the cron times of a trigger (<c>status.lastScheduleTime</c>, <c>lastSuccessfulTime</c>,
-/// <c>nextScheduleTime</c>) through the worker's status store and status writer, as the reconciler
-/// writes conditions. Only the leader writes; one write at a time per trigger, so an older state
-/// never lands after a newer one, and triggers never wait on each other.
+/// <c>nextScheduleTime</c>) through the worker's status store and <see cref="TriggerStatusPublisher"/>,
+/// as the reconciler writes conditions: one write at a time per trigger, so an older state never
+/// lands after a newer one, and triggers never wait on each other. Only the leader writes.
 /// </summary>
 internal sealed class CronStatusPublisher(
     TriggerStatusStore statusStore,
-    ITriggerStatusWriter statusWriter,
+    TriggerStatusPublisher publisher,
     CronLeaderGate leader,
-    ILogger<CronStatusPublisher> logger) : IDisposable
+    ILogger<CronStatusPublisher> logger)
 {
-    private readonly ConcurrentDictionary<ResourceKey, SemaphoreSlim> _gates = new();
-
     public async Task PublishAsync(CronPlan plan, Func<TriggerState, TriggerState> change, CancellationToken cancellationToken)
     {
         if (!leader.IsLeader)
@@ -33,30 +30,13 @@ internal sealed class CronStatusPublisher(
             statusStore.Update(ResourceKind.CronJobTrigger, plan.Trigger, change);
         }
 
-        var gate = _gates.GetOrAdd(plan.Trigger, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (statusStore.Get(ResourceKind.CronJobTrigger, plan.Trigger) is { } current)
-            {
-                await statusWriter.WriteAsync(current, cancellationToken).ConfigureAwait(false);
-            }
+            await publisher.PublishAsync(ResourceKind.CronJobTrigger, plan.Trigger, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Log.StatusWriteFailed(logger, plan.Trigger.ToString(), e.Message);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    public void Dispose()
-    {
-        foreach (var gate in _gates.Values)
-        {
-            gate.Dispose();
         }
     }
 }

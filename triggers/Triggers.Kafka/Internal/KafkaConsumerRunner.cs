@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Triggers.Core.Dispatch;
+using Triggers.Core.Reconcile;
 
 namespace Triggers.Kafka.Internal;
 
@@ -24,6 +25,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     private readonly SettledRecords _settled = new();
     private readonly AssignedPartitions _partitions;
     private readonly ConsumerHealth _health;
+    private readonly SubscriptionHealth _handling;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -37,6 +39,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         _logger = services.Logger;
         _health = new ConsumerHealth(statistics: _options.StatisticsEnabled, lagInterval: _options.CommitInterval, services.Time);
         var settler = new RecordSettler(plan, services, _settled);
+        _handling = settler.Health;
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
         _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
@@ -145,6 +148,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         finally
         {
             _health.Reset();
+            _handling.Dispose();
             Log.ConsumerStopped(_logger, _plan.Key);
             _exited.TrySetResult();
         }

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Triggers.Core.Reconcile;
 
 namespace Triggers.Kafka.Internal;
 
@@ -69,7 +70,7 @@ internal sealed class PartitionDispatcher(KafkaSubscriptionPlan plan, int maxUnc
         {
             // Not expected (settling retries everything); the partition's records stay unsettled and
             // are delivered again after the next rebalance or restart.
-            Log.FlowFailed(logger, plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, e);
+            Failed(flow, e);
         }
         finally
         {
@@ -100,7 +101,7 @@ internal sealed class PartitionDispatcher(KafkaSubscriptionPlan plan, int maxUnc
         catch (Exception e) when (!flow.Stopping || e is not OperationCanceledException)
         {
             // Not expected; the lane's records stay unsettled and are delivered again after the next rebalance or restart.
-            Log.FlowFailed(logger, plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, e);
+            Failed(flow, e);
         }
         catch (OperationCanceledException)
         {
@@ -121,7 +122,7 @@ internal sealed class PartitionDispatcher(KafkaSubscriptionPlan plan, int maxUnc
         catch (Exception e) when (!flow.Stopping || e is not OperationCanceledException)
         {
             // Not expected; the record stays unsettled and is delivered again after the next rebalance or restart.
-            Log.FlowFailed(logger, plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, e);
+            Failed(flow, e);
         }
         catch (OperationCanceledException)
         {
@@ -131,6 +132,12 @@ internal sealed class PartitionDispatcher(KafkaSubscriptionPlan plan, int maxUnc
             _slots.Release();
             flow.EndRun();
         }
+    }
+
+    private void Failed(PartitionFlow flow, Exception e)
+    {
+        Log.FlowFailed(logger, plan.Key, flow.Partition.Topic, flow.Partition.Partition.Value, e);
+        settler.Health.Failed(ConditionReasons.RecordHandlingFailed, $"handling the records of partition {flow.Partition.Topic}[{flow.Partition.Partition.Value}]", e);
     }
 
     private async Task SettleInSlotAsync(PartitionFlow flow, ConsumeResult<byte[], byte[]> record)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Hosting;
+using Triggers.Core.Reconcile;
 
 namespace Triggers.Kafka.Internal;
 
@@ -25,6 +26,7 @@ internal sealed class RecordSettler
     private readonly TagList _tags;
     private readonly Dictionary<string, string> _sources;
     private readonly Action<string> _skippedHeader;
+    private readonly SubscriptionHealth _health;
 
     public RecordSettler(KafkaSubscriptionPlan plan, ConsumerServices services, SettledRecords settled)
     {
@@ -36,7 +38,11 @@ internal sealed class RecordSettler
         _tags = TriggerMetrics.Tags(Core.Resources.KafkaTrigger.KindName, plan.Trigger, plan.Function);
         _sources = plan.Topics.Distinct(StringComparer.Ordinal).ToDictionary(t => t, t => KafkaEventFactory.Source(plan.Trigger.Namespace, plan.Trigger.Name, t), StringComparer.Ordinal);
         _skippedHeader = name => Log.HeaderSkipped(_logger, _plan.Key, name);
+        _health = services.Health.Track(Core.Resources.ResourceKind.KafkaTrigger, plan.Trigger);
     }
+
+    /// <summary>The consumer's part in its trigger's <c>Degraded</c> condition; disposed when the consumer ends.</summary>
+    public SubscriptionHealth Health => _health;
 
     /// <summary>Settles <paramref name="record"/>; throws <see cref="OperationCanceledException"/> (record unsettled) once the partition stops.</summary>
     public async Task SettleAsync(PartitionFlow flow, ConsumeResult<byte[], byte[]> record)
@@ -64,6 +70,7 @@ internal sealed class RecordSettler
             catch (Exception e)
             {
                 Log.DispatchThrew(_logger, _plan.Key, record.Topic, record.Partition.Value, record.Offset.Value, e);
+                _health.Failed(ConditionReasons.RecordHandlingFailed, $"dispatching record {record.Topic}[{record.Partition.Value}]@{record.Offset.Value}", e);
                 result = null;
             }
             finally
@@ -142,6 +149,9 @@ internal sealed class RecordSettler
         }
     }
 
-    private void Settle(PartitionFlow flow, ConsumeResult<byte[], byte[]> record) =>
+    private void Settle(PartitionFlow flow, ConsumeResult<byte[], byte[]> record)
+    {
         _settled.Settle(flow, record.Offset.Value, PartitionFlow.SizeOf(record));
+        _health.Handled();
+    }
 }

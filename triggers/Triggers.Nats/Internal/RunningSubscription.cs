@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Triggers.Core.Reconcile;
 
 namespace Triggers.Nats.Internal;
 
@@ -6,6 +7,7 @@ namespace Triggers.Nats.Internal;
 internal abstract class RunningSubscription(SubscriptionContext context, TimeSpan drainTimeout, ILogger logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _abort = new();
+    private readonly SubscriptionHealth _health = context.Health;
     private Task _workers = Task.CompletedTask;
     private volatile bool _stopping;
     private int _endLogged;
@@ -45,6 +47,7 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
 
     public virtual ValueTask DisposeAsync()
     {
+        _health.Dispose();
         _abort.Dispose();
         return default;
     }
@@ -128,14 +131,16 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
         try
         {
             await handle(item, _abort.Token).ConfigureAwait(false);
+            _health.Handled();
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
         }
         catch (Exception e)
         {
-            // One bad message must never end the subscription.
+            // One bad message must never end the subscription; its trigger says so (Degraded).
             Log.HandlerFailed(Logger, Plan.Key, e);
+            _health.Failed(ConditionReasons.MessageHandlingFailed, $"handling a message on {Plan.Subject} for function {Plan.Function.Namespace}/{Plan.Function.Name}", e);
         }
         finally
         {

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Triggers.Core.Hosting;
+using Triggers.Core.Reconcile;
 using Triggers.Core.Resources;
 
 namespace Triggers.Nats.Internal;
 
 /// <summary>The context of one running subscription that every message of it shares.</summary>
-internal sealed record SubscriptionContext(NatsSubscriptionPlan Plan, TagList Tags, string Source)
+internal sealed record SubscriptionContext(NatsSubscriptionPlan Plan, TagList Tags, string Source, SubscriptionHealth Health)
 {
     /// <summary>Log scope of every message of the subscription: which trigger and function it serves.</summary>
     public IReadOnlyList<KeyValuePair<string, object?>> LogScope { get; } =
@@ -23,8 +24,9 @@ internal sealed record SubscriptionContext(NatsSubscriptionPlan Plan, TagList Ta
     /// </summary>
     public ConcurrentDictionary<ulong, int> Uncounted { get; } = new();
 
-    public static SubscriptionContext For(NatsSubscriptionPlan plan) =>
+    public static SubscriptionContext For(NatsSubscriptionPlan plan, SubscriptionHealth health) =>
         new(plan,
             TriggerMetrics.Tags(NatsTrigger.KindName, plan.Trigger, plan.Function),
-            $"/apis/kubeless.io/v1beta1/namespaces/{plan.Trigger.Namespace}/natstriggers/{plan.Trigger.Name}");
+            $"/apis/kubeless.io/v1beta1/namespaces/{plan.Trigger.Namespace}/natstriggers/{plan.Trigger.Name}",
+            health);
 }

@@ -147,7 +147,7 @@ internal sealed class FakeApiHandler(
             return;
         }
 
-        stream.Abort = context.Abort;
+        stream.AttachAbort(context.Abort);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         if (int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
         {
@@ -178,6 +178,7 @@ internal sealed class FakeApiHandler(
         }
         finally
         {
+            stream.DetachAbort();
             store.CloseWatch(stream);
         }
     }

@@ -113,14 +113,7 @@ internal sealed partial class FakeStore
         foreach (var watch in dropped)
         {
             watch.Lines.Writer.TryComplete(new OperationCanceledException("watch dropped"));
-            try
-            {
-                watch.Abort?.Invoke();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The request finished on its own meanwhile: nothing left to cut.
-            }
+            watch.Abort();
         }
 
         return dropped.Count;

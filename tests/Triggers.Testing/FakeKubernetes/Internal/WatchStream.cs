@@ -16,8 +16,35 @@ internal sealed class WatchStream(FakeResourceType type, string? @namespace, Sel
 
     public bool AllowBookmarks { get; } = allowBookmarks;
 
-    /// <summary>Set by the HTTP handler: tears the connection down (a dropped watch).</summary>
-    public Action? Abort { get; set; }
+    private readonly Lock _abortGate = new();
+    private Action? _abort;
+
+    /// <summary>Called by the HTTP handler while its request runs: <paramref name="abort"/> tears the connection down (a dropped watch).</summary>
+    public void AttachAbort(Action abort)
+    {
+        lock (_abortGate)
+        {
+            _abort = abort;
+        }
+    }
+
+    /// <summary>Called by the HTTP handler before its request ends: a finished request's context is pooled and must never be aborted.</summary>
+    public void DetachAbort()
+    {
+        lock (_abortGate)
+        {
+            _abort = null;
+        }
+    }
+
+    /// <summary>Tears the connection down, unless its request has ended already.</summary>
+    public void Abort()
+    {
+        lock (_abortGate)
+        {
+            _abort?.Invoke();
+        }
+    }
 
     public string? Translate(StoreChange change)
     {

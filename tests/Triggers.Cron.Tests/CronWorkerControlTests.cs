@@ -1,0 +1,101 @@
+using Microsoft.Extensions.DependencyInjection;
+using Triggers.Cron.Internal;
+using Triggers.Testing;
+
+namespace Triggers.Cron.Tests;
+
+/// <summary>The worker end to end: what a trigger controls (concurrency policy, suspend, the run-now annotation), seen at a recording function server.</summary>
+public sealed class CronWorkerControlTests
+{
+    [Fact]
+    public async Task Forbid_Skips_Ticks_While_A_Slow_Call_Runs()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromMilliseconds(2500));
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("slow", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("forbid", "slow", "* * * * * *"));
+
+        await function.WaitForRequestsAsync(2);
+
+        Assert.Equal(1, function.MaxConcurrent);
+        var first = CronWorkerTests.ParseTime(function.Requests[0].Header(CronHeaders.ScheduledTime));
+        var second = CronWorkerTests.ParseTime(function.Requests[1].Header(CronHeaders.ScheduledTime));
+        Assert.True(second - first >= TimeSpan.FromSeconds(2), $"ticks during the slow call were skipped ({first:O} then {second:O})");
+        var metrics = await worker.GetMetricsAsync();
+        Assert.Contains("triggers_cron_skips", metrics, StringComparison.Ordinal);
+        Assert.Contains("reason=\"forbid\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Allow_Overlaps_Slow_Calls()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromSeconds(3));
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("slow", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("allow", "slow", "* * * * * *", "  concurrencyPolicy: Allow"));
+
+        await Eventually.WaitUntilAsync(() => function.MaxConcurrent >= 2, "two calls overlap");
+    }
+
+    [Fact]
+    public async Task Suspend_Stops_Firing_While_Other_Triggers_Go_On()
+    {
+        await using var suspended = await RecordingFunctionServer.StartAsync();
+        await using var control = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("functions.yaml", CronWorker.Function("paused", suspended.Url) + "\n---\n" + CronWorker.Function("control", control.Url));
+        worker.Write("control.yaml", CronWorker.Trigger("control", "control", "* * * * * *"));
+        worker.Write("trigger.yaml", CronWorker.Trigger("paused", "paused", "* * * * * *"));
+        await suspended.WaitForRequestsAsync(1);
+
+        worker.Write("trigger.yaml", CronWorker.Trigger("paused", "paused", "* * * * * *", "  suspend: true"));
+        var state = await worker.WaitForStateAsync("paused", s => s.Condition.Reason == "Suspended" && s.NextScheduleTime is null, "suspended");
+        Assert.True(state.Condition.Ready);
+        var before = suspended.Count;
+        var controlBefore = control.Count;
+        await control.WaitForRequestsAsync(controlBefore + 3);
+
+        Assert.Equal(before, suspended.Count);
+    }
+
+    [Fact]
+    public async Task Run_Now_Fires_Once_Per_New_Annotation_Value()
+    {
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+
+        // Yearly: nothing fires during the test but run-now. The value present at first sight is not new.
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "a"));
+        await worker.WaitForStateAsync("manual", s => s.NextScheduleTime is not null, "scheduled");
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "b"));
+        await function.WaitForRequestsAsync(1);
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "c"));
+        await function.WaitForRequestsAsync(2);
+
+        Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronHeaders.RunNow)));
+        Assert.Equal(2, function.Requests.Select(r => r.Header("event-id")).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Run_Now_Fires_A_New_Value_Even_When_The_Trigger_Vanished_In_Between()
+    {
+        // A manifest read mid-write (truncated file) makes a trigger vanish for one pass; when it
+        // comes back with a new run-now value, that value is new, not "present at first sight".
+        await using var function = await RecordingFunctionServer.StartAsync();
+        await using var worker = await CronWorker.StartAsync();
+        var scheduler = worker.Services.GetRequiredService<CronScheduler>();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "a"));
+        await Eventually.WaitUntilAsync(() => scheduler.Keys.Any(k => k.StartsWith("default/manual/", StringComparison.Ordinal)), "the trigger is scheduled");
+
+        worker.Write("trigger.yaml", "");
+        await Eventually.WaitUntilAsync(() => !scheduler.Keys.Any(k => k.StartsWith("default/manual/", StringComparison.Ordinal)), "the trigger is gone");
+        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "b"));
+        await function.WaitForRequestsAsync(1);
+
+        Assert.Equal("b", function.Requests[0].Header(CronHeaders.RunNow));
+    }
+}
