@@ -21,16 +21,13 @@ internal static class KafkaScenario
     private const int Overshoot = 20_000;
 
     /// <summary>
-    /// <c>BENCH_KAFKA_BASELINE</c>: a folder holding another build of the Kafka worker (a copy of
-    /// triggers/Triggers.Kafka/bin/Release/net10.0 made before a change). Each round then also runs it
-    /// (kind <c>baseline</c>) right after the current build in every ordering: an A/B in one run.
+    /// A baseline build of the Kafka worker (<see cref="Benchmarks.Baseline"/>): each round then also runs
+    /// it (kind <c>baseline</c>) right after the current build in every ordering.
     /// </summary>
-    private static readonly string? Baseline = Environment.GetEnvironmentVariable("BENCH_KAFKA_BASELINE") is { Length: > 0 } folder
-        ? Path.Combine(folder, "Triggers.Kafka.dll")
-        : null;
+    private static readonly string? BaselineDll = Benchmarks.Baseline.DllOf("Triggers.Kafka");
 
     /// <summary>The modes of one round, in the order they run: each worker mode beside the bare bridge it is held against.</summary>
-    private static readonly (string Kind, string Ordering)[] Modes = Baseline is null
+    private static readonly (string Kind, string Ordering)[] Modes = BaselineDll is null
         ? [("bare", "unordered"), ("triggers", "unordered"), ("triggers", "key"), ("bare", "partition"), ("triggers", "partition")]
         : [("bare", "unordered"), ("triggers", "unordered"), ("baseline", "unordered"), ("triggers", "key"), ("baseline", "key"), ("bare", "partition"), ("triggers", "partition"), ("baseline", "partition")];
 
@@ -116,7 +113,7 @@ internal static class KafkaScenario
               functionSelector: {matchLabels: {function: bench}}
 
             """));
-        await using var worker = manifests is null ? null : await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={bootstrap}"], TimeSpan.FromMinutes(3), kind == "baseline" ? Baseline : null);
+        await using var worker = manifests is null ? null : await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={bootstrap}"], TimeSpan.FromMinutes(3), kind == "baseline" ? BaselineDll : null);
         await using var bare = manifests is null ? await WorkerProcess.StartBareAsync(BareKafkaBridge.Command, [bootstrap, Topic, name, function.Url.ToString(), ordering], TimeSpan.FromSeconds(60)) : null;
         var process = worker ?? bare!;
 

@@ -32,11 +32,10 @@ internal static class NatsScenarios
             {
                 // Where the CPU goes per message, by process: on a machine where every process shares
                 // the same cores, throughput is bounded by the sum (docs/benchmarks.md).
-                // BENCH_BASELINE=folder of another build's Triggers.Nats.dll: that build takes its turns
-                // too, between the bare bridge and this one (an A/B of a change in the same run).
+                // A baseline build (BENCH_BASELINE) takes its turns too, between the bare bridge and this one.
                 using var baseManifests = Manifests.Nats(function.Url, "bench.base", maxInFlight: Load.Concurrency);
-                await using var baseline = Environment.GetEnvironmentVariable("BENCH_BASELINE") is { Length: > 0 } folder
-                    ? await WorkerProcess.StartAsync("Triggers.Nats", [.. Manifests.Args(baseManifests.Path), $"--Nats:Url={nats.Url}"], TimeSpan.FromSeconds(60), Path.Combine(folder, "Triggers.Nats.dll"))
+                await using var baseline = Baseline.DllOf("Triggers.Nats") is { } baselineDll
+                    ? await WorkerProcess.StartAsync("Triggers.Nats", [.. Manifests.Args(baseManifests.Path), $"--Nats:Url={nats.Url}"], TimeSpan.FromSeconds(60), baselineDll)
                     : null;
                 var versus = await Interleaved.RunAsync("nats", nats.Url, nats.ProcessId, function, payload, n, rounds,
                     [new Contender("bare", bare, "bench.bare"), .. baseline is null ? Array.Empty<Contender>() : [new Contender("baseline", baseline, "bench.base")], new Contender("triggers", worker, "bench.triggers")]);
