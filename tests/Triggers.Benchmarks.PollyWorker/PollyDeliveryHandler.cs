@@ -68,6 +68,7 @@ internal sealed class PollyDeliveryHandler(DeliveryOptions delivery, TimeProvide
             response = await base.SendAsync(request, context.CancellationToken).ConfigureAwait(false);
             if (dispatch is not null)
             {
+                dispatch.LastStatus = (int)response.StatusCode;
                 (var body, dispatch.ResponseTruncated) = await ResponseBodyReader.ReadAsync(response.Content, delivery.MaxResponseBodyBytes, context.CancellationToken).ConfigureAwait(false);
                 dispatch.ResponseBody = body;
             }

@@ -173,6 +173,9 @@ public sealed class DeadLetterTests
         var letters = await Task.Run(() => scenario.Cluster.ReadAll(deadLetterTopic, 1, TimeSpan.FromSeconds(60)));
         Assert.Single(letters);
         Assert.True(int.Parse(Encoding.UTF8.GetString(letters[0].Message.Headers.GetLastBytes("Triggers-Attempts")), CultureInfo.InvariantCulture) >= 3);
+
+        // What the function last answered, even when the breaker refused the dispatch's last try.
+        Assert.Equal("503", Encoding.UTF8.GetString(letters[0].Message.Headers.GetLastBytes("Triggers-Status")));
         await Eventually.WaitUntilAsync(
             () => scenario.Cluster.CommittedOffsets(scenario.GroupId, topic, 1).Values.All(o => o == 1),
             "the dead-lettered record is committed", TimeSpan.FromSeconds(30));

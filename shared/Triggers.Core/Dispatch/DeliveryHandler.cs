@@ -48,6 +48,7 @@ internal sealed class DeliveryHandler(DeliveryOptions delivery, TimeProvider tim
                     response = await base.SendAsync(request, timeout.Token).ConfigureAwait(false);
                     if (dispatch is not null)
                     {
+                        dispatch.LastStatus = (int)response.StatusCode;
                         (var body, dispatch.ResponseTruncated) = await ResponseBodyReader.ReadAsync(response.Content, delivery.MaxResponseBodyBytes, timeout.Token).ConfigureAwait(false);
                         dispatch.ResponseBody = body;
                     }

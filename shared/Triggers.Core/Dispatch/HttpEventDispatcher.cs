@@ -92,7 +92,7 @@ public sealed partial class HttpEventDispatcher(
             activity?.SetTag("triggers.outcome", nameof(DispatchOutcome.Retryable));
             activity?.SetTag("triggers.attempts", Math.Max(request.Attempts, 1));
             LogAttemptsFailed(logger, target.Namespace, target.Name, Math.Max(request.Attempts, 1), reason);
-            return new DispatchResult(DispatchOutcome.Retryable, null, ReadOnlyMemory<byte>.Empty, null, Math.Max(request.Attempts, 1), reason, time.GetElapsedTime(started))
+            return new DispatchResult(DispatchOutcome.Retryable, request.LastStatus, ReadOnlyMemory<byte>.Empty, null, Math.Max(request.Attempts, 1), reason, time.GetElapsedTime(started))
             {
                 // Only when the breaker refused every try: attempts the function did fail in this
                 // dispatch count, or a function that always fails (and so keeps its breaker open

@@ -93,5 +93,9 @@ public sealed class DeliveryBoundsTests : IAsyncLifetime
         Assert.False(result.CircuitOpen);
         Assert.Equal(2, result.Attempts);
         Assert.Equal(DispatchOutcome.Retryable, result.Outcome);
+
+        // Its dead letter says what the function last answered (Triggers-Status), and why the dispatch ended.
+        Assert.Equal(500, result.StatusCode);
+        Assert.StartsWith("circuit open", result.Reason, StringComparison.Ordinal);
     }
 }
