@@ -56,14 +56,5 @@ public sealed class DeliveryTimeoutTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatch);
     }
 
-    private static TriggerEvent Event() => new()
-    {
-        Body = "x"u8.ToArray(),
-        Id = "e1",
-        Time = DateTimeOffset.UnixEpoch,
-        EventNamespace = "natstriggers.kubeless.io",
-        Topic = "t",
-        Source = "/s",
-        Type = "io.kubeless.nats.message",
-    };
+    private static TriggerEvent Event() => DispatchEvents.Minimal();
 }
