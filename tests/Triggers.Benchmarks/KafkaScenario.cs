@@ -167,18 +167,7 @@ internal static class KafkaScenario
         }
 
         Directory.CreateDirectory(folder);
-        var start = new ProcessStartInfo("perf") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "record", "-F", "999", "-g", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", Path.Combine(folder, name + ".perf"), "--", "sleep", "5" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var perf = Process.Start(start)!;
-        perf.OutputDataReceived += (_, _) => { };
-        perf.ErrorDataReceived += (_, _) => { };
-        perf.BeginOutputReadLine();
-        perf.BeginErrorReadLine();
-        return perf;
+        return BackgroundTool.Start("perf", ["record", "-F", "999", "-g", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", Path.Combine(folder, name + ".perf"), "--", "sleep", "5"]);
     }
 
     private static double Load1() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);

@@ -47,18 +47,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         Directory.CreateDirectory(folder);
-        var start = new ProcessStartInfo("dotnet-trace") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "collect", "-p", Id.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-sampled-thread-time", "--duration", TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture), "-o", Path.Combine(folder, name + ".nettrace") })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var trace = Process.Start(start)!;
-        trace.OutputDataReceived += (_, _) => { };
-        trace.ErrorDataReceived += (_, _) => { };
-        trace.BeginOutputReadLine();
-        trace.BeginErrorReadLine();
-        return trace;
+        return BackgroundTool.Start("dotnet-trace", ["collect", "-p", Id.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-sampled-thread-time", "--duration", TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture), "-o", Path.Combine(folder, name + ".nettrace")]);
     }
 
     /// <summary>Peak resident set size (VmHWM) so far.</summary>
