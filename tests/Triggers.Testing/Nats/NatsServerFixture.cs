@@ -17,6 +17,7 @@ public sealed class NatsServerFixture : IAsyncLifetime, IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private readonly string _storeDir = Path.Combine(Path.GetTempPath(), "triggers-nats-" + Guid.NewGuid().ToString("N"));
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
     private Process? _process;
 
     public int Port { get; private set; }
@@ -27,6 +28,9 @@ public sealed class NatsServerFixture : IAsyncLifetime, IAsyncDisposable
     public int MonitorPort { get; private set; }
 
     public Uri MonitorUrl => new($"http://127.0.0.1:{MonitorPort}/");
+
+    /// <summary>The server's last 200 log lines (slow consumers, disconnects), for a failing test to show.</summary>
+    public string RecentLog => string.Join('\n', _log);
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -72,9 +76,8 @@ public sealed class NatsServerFixture : IAsyncLifetime, IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {BinaryPath}");
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => Keep(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(log, e.Data);
+        process.OutputDataReceived += (_, e) => Keep(_log, e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(_log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
@@ -84,7 +87,7 @@ public sealed class NatsServerFixture : IAsyncLifetime, IAsyncDisposable
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"nats-server on port {Port} did not start (exited: {process.HasExited}). Output:\n{string.Join('\n', log)}");
+                throw new InvalidOperationException($"nats-server on port {Port} did not start (exited: {process.HasExited}). Output:\n{string.Join('\n', _log)}");
             }
 
             await Task.Delay(20).ConfigureAwait(false);
