@@ -21,6 +21,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DeadLetterWriter _deadLetters;
     private readonly Lazy<ConsumerServices> _services;
+    private readonly ConsumerConfigCheck _configCheck = new();
     private volatile KafkaConsumerRunner[] _snapshot = [];
     private int _disposed;
 
@@ -54,6 +55,9 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
 
     internal IReadOnlyList<KafkaConsumerRunner> Runners => _snapshot;
 
+    /// <summary>How many throwaway consumers were built to check configurations (one per distinct configuration that librdkafka accepted).</summary>
+    internal int ConfigChecks => _configCheck.Builds;
+
     public async Task UpsertAsync(KafkaSubscriptionPlan plan, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -65,7 +69,9 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
                 await old.DisposeAsync().ConfigureAwait(false);
             }
 
-            var runner = new KafkaConsumerRunner(plan, _services.Value);
+            var services = _services.Value;
+            _configCheck.Check(plan, services.Options, services.Logger);
+            var runner = new KafkaConsumerRunner(plan, services);
             runner.Start();
             _running[plan.Key] = runner;
             Publish();

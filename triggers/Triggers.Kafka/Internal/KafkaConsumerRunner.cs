@@ -66,13 +66,9 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     /// <summary>The most bytes the consumer ever held at once.</summary>
     public long PeakBufferedBytes => _partitions.Gauge.PeakBytes;
 
-    /// <summary>Checks the configuration by building a consumer once, then starts the consumer thread.</summary>
+    /// <summary>Starts the consumer thread (<see cref="ConsumerConfigCheck"/> checked the configuration before).</summary>
     public void Start()
     {
-        using (BuildConsumer())
-        {
-        }
-
         _thread.Start();
         _started = true;
     }
