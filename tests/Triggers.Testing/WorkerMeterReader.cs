@@ -14,7 +14,7 @@ namespace Triggers.Testing;
 public sealed class WorkerMeterReader : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<string, long> _sums = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Instrument, long Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
 
     public WorkerMeterReader(IServiceProvider workerServices)
     {
@@ -26,12 +26,18 @@ public sealed class WorkerMeterReader : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _sums.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, tags.ToArray())));
         _listener.Start();
     }
 
-    /// <summary>The sum of what the worker added to counter <paramref name="instrument"/> (e.g. <c>triggers.events.delivered</c>) since this reader was made.</summary>
-    public long Sum(string instrument) => _sums.GetValueOrDefault(instrument);
+    /// <summary>
+    /// The sum of what the worker added to counter <paramref name="instrument"/> (e.g. <c>triggers.events.delivered</c>)
+    /// since this reader was made, counting only measurements that carry every one of <paramref name="tags"/>.
+    /// </summary>
+    public long Sum(string instrument, params (string Key, string Value)[] tags) =>
+        _measurements
+            .Where(m => m.Instrument == instrument && tags.All(t => m.Tags.Any(mt => mt.Key == t.Key && Equals(mt.Value?.ToString(), t.Value))))
+            .Sum(m => m.Value);
 
     public void Dispose() => _listener.Dispose();
 }
