@@ -35,6 +35,9 @@ public sealed partial class KubernetesResourceSource(
     /// <summary>Server-side timeout of one watch request; randomised up to twice this so replicas do not reconnect together.</summary>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a watch that sent an ERROR event may stay open before it is cancelled (the server closes it at once).</summary>
+    private static readonly TimeSpan ErrorStreamGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>The resourceVersion each kind would resume from now (for diagnostics and tests).</summary>
     public string? ResourceVersionOf(ResourceKind kind)
     {
@@ -138,11 +141,15 @@ public sealed partial class KubernetesResourceSource(
         var kind = kindClient.Kind;
         using var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? error = null;
+        ITimer? grace = null;
         void OnError(Exception e)
         {
-            // An ERROR event ends this watch: the server closes it anyway, and a 410 needs a relist.
+            // An ERROR event ends this watch (a 410 needs a relist), and the server closes the stream right after it:
+            // read on to that end instead of cancelling. KubernetesClient abandons a cancelled read still pending on
+            // the response, and over HTTP/1.1 that read then swallows the answer to the next request sent on the same
+            // pooled connection (the next watch hung until its timeout). Cancelled only if the server keeps it open.
             error ??= e;
-            watch.Cancel();
+            grace ??= time.CreateTimer(CancelWatch, watch, ErrorStreamGrace, Timeout.InfiniteTimeSpan);
         }
 
         var timeoutSeconds = (int)(WatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble()));
@@ -150,6 +157,12 @@ public sealed partial class KubernetesResourceSource(
         {
             await foreach (var e in kindClient.WatchAsync(resourceVersion, Math.Max(1, timeoutSeconds), OnError, watch.Token).ConfigureAwait(false))
             {
+                if (error is not null)
+                {
+                    // Leaving here ends the stream between reads, which the client handles cleanly.
+                    break;
+                }
+
                 switch (e.Type)
                 {
                     case WatchEventType.Added or WatchEventType.Modified when e.Object is not null:
@@ -176,6 +189,10 @@ public sealed partial class KubernetesResourceSource(
         catch (OperationCanceledException) when (error is not null && !cancellationToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            grace?.Dispose();
+        }
 
         return error switch
         {
@@ -183,6 +200,18 @@ public sealed partial class KubernetesResourceSource(
             KubernetesException { Status.Code: 410 } => WatchOutcome.Expired,
             _ => throw new InvalidOperationException($"watch of {kind.Kind} failed: {error.Message}", error),
         };
+    }
+
+    private static void CancelWatch(object? watch)
+    {
+        try
+        {
+            ((CancellationTokenSource)watch!).Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The watch ended meanwhile.
+        }
     }
 
     private void SetResourceVersion(ResourceKind kind, string resourceVersion)

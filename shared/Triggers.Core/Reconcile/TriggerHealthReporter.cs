@@ -11,17 +11,29 @@ namespace Triggers.Core.Reconcile;
 /// subresource gets it through <see cref="TriggerStatusPublisher"/> at most once per
 /// <see cref="MinWriteInterval"/> per trigger, so a hot failure does not hammer the API server.
 /// </summary>
-public sealed partial class TriggerHealthReporter(
-    TriggerStatusStore store,
-    TriggerStatusPublisher publisher,
-    TimeProvider time,
-    ILogger<TriggerHealthReporter> logger) : IDisposable
+public sealed partial class TriggerHealthReporter : IDisposable
 {
     /// <summary>Longest exception message kept in the condition.</summary>
     internal const int MaxErrorLength = 200;
 
     private readonly ConcurrentDictionary<(ResourceKind, ResourceKey), Entry> _entries = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TriggerStatusStore _store;
+    private readonly TriggerStatusPublisher _publisher;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TriggerHealthReporter> _logger;
+
+    public TriggerHealthReporter(TriggerStatusStore store, TriggerStatusPublisher publisher, TimeProvider time, ILogger<TriggerHealthReporter> logger)
+    {
+        _store = store;
+        _publisher = publisher;
+        _time = time;
+        _logger = logger;
+        store.Removed += Forget;
+    }
+
+    /// <summary>How many triggers have an entry now (for tests: it returns to zero when every trigger is gone).</summary>
+    internal int TrackedTriggers => _entries.Count;
 
     /// <summary>Least time between two status writes of one trigger's Degraded condition.</summary>
     public TimeSpan MinWriteInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -60,13 +72,13 @@ public sealed partial class TriggerHealthReporter(
                 return;
             }
 
-            var since = entry.Current is { Degraded: true } degraded ? degraded.LastTransitionTime : time.GetUtcNow();
+            var since = entry.Current is { Degraded: true } degraded ? degraded.LastTransitionTime : _time.GetUtcNow();
             entry.Current = new DegradedCondition(true, reason, message, since);
-            store.SetDegraded(health.Kind, health.Trigger, entry.Current);
+            _store.SetDegraded(health.Kind, health.Trigger, entry.Current);
             if (!entry.Logged)
             {
                 entry.Logged = true;
-                LogDegraded(logger, health.Kind.Kind, health.Trigger.ToString(), reason, message);
+                LogDegraded(_logger, health.Kind.Kind, health.Trigger.ToString(), reason, message);
             }
 
             ScheduleWriteLocked(health, entry);
@@ -77,6 +89,8 @@ public sealed partial class TriggerHealthReporter(
     {
         if (!_entries.TryGetValue((health.Kind, health.Trigger), out var entry))
         {
+            // Its trigger was forgotten: nothing to clear, and Handled stays a field read.
+            health.IsFailing = false;
             return;
         }
 
@@ -94,11 +108,24 @@ public sealed partial class TriggerHealthReporter(
                 return;
             }
 
-            entry.Current = new DegradedCondition(false, ConditionReasons.Recovered, $"No unexpected error since {why}", time.GetUtcNow());
+            entry.Current = new DegradedCondition(false, ConditionReasons.Recovered, $"No unexpected error since {why}", _time.GetUtcNow());
             entry.Logged = false;
-            store.SetDegraded(health.Kind, health.Trigger, entry.Current);
-            LogRecovered(logger, health.Kind.Kind, health.Trigger.ToString(), why);
+            _store.SetDegraded(health.Kind, health.Trigger, entry.Current);
+            LogRecovered(_logger, health.Kind.Kind, health.Trigger.ToString(), why);
             ScheduleWriteLocked(health, entry);
+        }
+    }
+
+    // The trigger is gone from the store (deleted, or no longer this worker's); its subscriptions stopped before.
+    private void Forget(ResourceKind kind, ResourceKey trigger)
+    {
+        if (_entries.TryRemove((kind, trigger), out var entry))
+        {
+            lock (entry)
+            {
+                entry.Timer?.Dispose();
+                entry.Timer = null;
+            }
         }
     }
 
@@ -112,10 +139,10 @@ public sealed partial class TriggerHealthReporter(
 
         entry.WriteScheduled = true;
         var (kind, trigger) = (health.Kind, health.Trigger);
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (entry.LastWrite is { } last && last + MinWriteInterval > now)
         {
-            entry.Timer = time.CreateTimer(_ => _ = WriteAsync(kind, trigger, entry), null, last + MinWriteInterval - now, Timeout.InfiniteTimeSpan);
+            entry.Timer = _time.CreateTimer(_ => _ = WriteAsync(kind, trigger, entry), null, last + MinWriteInterval - now, Timeout.InfiniteTimeSpan);
         }
         else
         {
@@ -128,14 +155,14 @@ public sealed partial class TriggerHealthReporter(
         lock (entry)
         {
             entry.WriteScheduled = false;
-            entry.LastWrite = time.GetUtcNow();
+            entry.LastWrite = _time.GetUtcNow();
             entry.Timer?.Dispose();
             entry.Timer = null;
         }
 
         try
         {
-            await publisher.PublishAsync(kind, trigger, _stopping.Token).ConfigureAwait(false);
+            await _publisher.PublishAsync(kind, trigger, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
@@ -143,7 +170,7 @@ public sealed partial class TriggerHealthReporter(
         }
         catch (Exception e)
         {
-            LogWriteFailed(logger, kind.Kind, trigger.ToString(), e.Message);
+            LogWriteFailed(_logger, kind.Kind, trigger.ToString(), e.Message);
         }
     }
 

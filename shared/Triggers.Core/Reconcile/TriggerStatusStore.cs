@@ -74,9 +74,14 @@ public sealed class TriggerStatusStore(TimeProvider time)
         return Update(kind, key, s => s with { Degraded = degraded });
     }
 
+    /// <summary>Raised after <see cref="Remove"/>, so what else keeps per-trigger state (status gates, health entries) lets the trigger go too.</summary>
+    public event Action<ResourceKind, ResourceKey>? Removed;
+
+    /// <summary>Forgets a trigger that is deleted or no longer this worker's, and tells <see cref="Removed"/>.</summary>
     public void Remove(ResourceKind kind, ResourceKey key)
     {
         _states.TryRemove((kind, key), out _);
         _degraded.TryRemove((kind, key), out _);
+        Removed?.Invoke(kind, key);
     }
 }

@@ -15,16 +15,28 @@ public sealed class TriggerReconcilerTests : IAsyncLifetime
     private readonly TestSubscriptionSet _set = new();
     private readonly TriggerStatusStore _status = new(TimeProvider.System);
     private readonly ReconcilerState _state = new();
+    private readonly TriggerStatusPublisher _publisher;
+    private readonly TriggerHealthReporter _health;
     private TriggerReconciler<NatsTrigger, TestPlan> _reconciler = null!;
+
+    public TriggerReconcilerTests()
+    {
+        _publisher = new TriggerStatusPublisher(_status, new NullTriggerStatusWriter());
+        _health = new TriggerHealthReporter(_status, _publisher, TimeProvider.System, NullLogger<TriggerHealthReporter>.Instance);
+    }
 
     public async Task InitializeAsync()
     {
         var resolver = new FunctionResolver(Options.Create(new TriggersOptions()));
-        _reconciler = new TriggerReconciler<NatsTrigger, TestPlan>(_cache, new TestPlanner(resolver), _set, _status, new TriggerStatusPublisher(_status, new NullTriggerStatusWriter()), new NullTriggerFinalizer(), _state, TimeProvider.System, NullLogger<TriggerReconciler<NatsTrigger, TestPlan>>.Instance);
+        _reconciler = new TriggerReconciler<NatsTrigger, TestPlan>(_cache, new TestPlanner(resolver), _set, _status, _publisher, new NullTriggerFinalizer(), _state, TimeProvider.System, NullLogger<TriggerReconciler<NatsTrigger, TestPlan>>.Instance);
         await _reconciler.StartAsync(CancellationToken.None);
     }
 
-    public async Task DisposeAsync() => await _reconciler.StopAsync(CancellationToken.None);
+    public async Task DisposeAsync()
+    {
+        await _reconciler.StopAsync(CancellationToken.None);
+        _health.Dispose();
+    }
 
     private static Function Fn(string name, string ns = "ns") => new()
     {
@@ -104,6 +116,33 @@ public sealed class TriggerReconcilerTests : IAsyncLifetime
         await Eventually.WaitUntilAsync(() => _set.Running.ContainsKey("ns/t/audit"), "the subscription runs");
         _cache.Delete(ResourceKind.NatsTrigger, new ResourceKey("ns", "t"));
         await Eventually.WaitUntilAsync(() => _set.Running.IsEmpty && StatusOf("t") is null, "the trigger is gone");
+    }
+
+    [Fact]
+    public async Task Trigger_Churn_Leaves_No_Status_Gate_Or_Health_Entry_Behind()
+    {
+        var names = Enumerable.Range(0, 20).Select(i => $"churn-{i}").ToArray();
+        for (var round = 1; round <= 3; round++)
+        {
+            var generation = round;
+            Sync([Fn("audit")], names.Select(n => Trigger(n, "s", "audit", generation.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            await Eventually.WaitUntilAsync(() => names.All(n => StatusOf(n)?.ObservedGeneration == generation), "every trigger's status is recorded");
+
+            // Some subscriptions failed on an event, then stopped (a Recovered write waits for the write interval).
+            foreach (var name in names.Take(5))
+            {
+                using var subscription = _health.Track(ResourceKind.NatsTrigger, new ResourceKey("ns", name));
+                subscription.Failed(ConditionReasons.MessageHandlingFailed, "handling a message", new InvalidOperationException("boom"));
+            }
+
+            await Eventually.WaitUntilAsync(() => _publisher.TrackedTriggers == names.Length, "each trigger has its status gate");
+            Assert.Equal(5, _health.TrackedTriggers);
+
+            _cache.Replace(ResourceKind.NatsTrigger, []);
+            await Eventually.WaitUntilAsync(
+                () => names.All(n => StatusOf(n) is null) && _publisher.TrackedTriggers == 0 && _health.TrackedTriggers == 0,
+                "the deleted triggers leave no status, status gate or health entry behind");
+        }
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Triggers.Core.Hosting;
+
+namespace Triggers.Testing;
+
+/// <summary>
+/// Sums the counters of one in-process worker, from when it is made: a <see cref="MeterListener"/> on
+/// that worker's own <see cref="TriggerMetrics.Meter"/> instance. A worker's <c>/metrics</c> cannot
+/// tell workers apart: OpenTelemetry listens to every meter of its name in the process, so it also
+/// reports the other in-process workers' measurements of the same trigger.
+/// </summary>
+public sealed class WorkerMeterReader : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<(string Instrument, long Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
+
+    public WorkerMeterReader(IServiceProvider workerServices)
+    {
+        var meter = workerServices.GetRequiredService<TriggerMetrics>().Meter;
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument.Meter, meter))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, tags.ToArray())));
+        _listener.Start();
+    }
+
+    /// <summary>
+    /// The sum of what the worker added to counter <paramref name="instrument"/> (e.g. <c>triggers.events.delivered</c>)
+    /// since this reader was made, counting only measurements that carry every one of <paramref name="tags"/>.
+    /// </summary>
+    public long Sum(string instrument, params (string Key, string Value)[] tags) =>
+        _measurements
+            .Where(m => m.Instrument == instrument && tags.All(t => m.Tags.Any(mt => mt.Key == t.Key && Equals(mt.Value?.ToString(), t.Value))))
+            .Sum(m => m.Value);
+
+    public void Dispose() => _listener.Dispose();
+}
