@@ -154,8 +154,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>
     /// A bare bridge: this program run again as a child with <paramref name="command"/>, ready once it
     /// prints <see cref="BareBridge.Ready"/>. It gets the workers' runtime settings (workstation GC,
-    /// no dynamic PGO; Directory.Build.props) and <c>BENCH_WORKER_ENV</c>, so the two sides differ in
-    /// their code only.
+    /// no dynamic PGO: Directory.Build.props; inline socket completions: the images) and
+    /// <c>BENCH_WORKER_ENV</c>, so the two sides differ in their code only.
     /// </summary>
     public static async Task<WorkerProcess> StartBareAsync(string command, IEnumerable<string> args, TimeSpan readyTimeout)
     {
@@ -204,6 +204,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
             start.Environment["DOTNET_TieredPGO"] = "0";
             start.Environment["DOTNET_gcServer"] = "0";
         }
+
+        // As the images (deploy/docker): socket completions on the epoll threads. An environment-only
+        // switch of the runtime, so every process started here gets it; =0 in BENCH_WORKER_ENV turns it off.
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
 
         // Experiments on the worker alone: BENCH_WORKER_ENV="DOTNET_GCgen0size=0x4000000;NAME=VALUE".
         foreach (var pair in environment.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
