@@ -19,8 +19,11 @@ COPY --from=build /app ./
 USER 1654
 # One globalization setting for every image (ICU, not invariant); JSON console logs, one line
 # per entry, for log collectors (Logging__Console__FormatterName=simple for text).
+# Socket completions run on the epoll threads, no thread-pool hop: lower CPU per event in 23 of
+# 31 measured pairs (docs/benchmarks.md, "Runtime settings, fifth session"); =0 to turn it off.
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_gcServer=0 \
+    DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false \
     Logging__Console__FormatterName=json \
     OTEL_SERVICE_NAME=triggers-cron \

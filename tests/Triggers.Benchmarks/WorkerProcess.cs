@@ -126,11 +126,15 @@ internal sealed class WorkerProcess : IAsyncDisposable
         return ticks / 100.0; // USER_HZ is 100 on Linux
     }
 
-    /// <summary>Starts the worker <paramref name="project"/> (from <paramref name="dll"/> when given: another build of it, for A/B runs).</summary>
+    /// <summary>
+    /// Starts the worker <paramref name="project"/> (from <paramref name="dll"/> when given: another
+    /// build of it, for A/B runs, which gets <c>BENCH_BASELINE_ENV</c> when set instead of
+    /// <c>BENCH_WORKER_ENV</c>: with a copy of the same build, an A/B of runtime settings).
+    /// </summary>
     public static async Task<WorkerProcess> StartAsync(string project, IEnumerable<string> args, TimeSpan readyTimeout, string? dll = null)
     {
         var port = FreePort();
-        var (process, errors) = Launch([dll ?? WorkerDll(project), $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", .. args], bareRuntime: false, ready: null);
+        var (process, errors) = Launch([dll ?? WorkerDll(project), $"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", .. args], bareRuntime: false, ready: null, EnvironmentOf(dll is null ? WorkerEnv : BaselineEnv));
         var worker = new WorkerProcess(process, errors, new Uri($"http://127.0.0.1:{port}/"));
         using var http = new HttpClient { BaseAddress = worker.Address, Timeout = TimeSpan.FromSeconds(5) };
         await worker.WaitReadyAsync(project, readyTimeout, async () =>
@@ -150,13 +154,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>
     /// A bare bridge: this program run again as a child with <paramref name="command"/>, ready once it
     /// prints <see cref="BareBridge.Ready"/>. It gets the workers' runtime settings (workstation GC,
-    /// no dynamic PGO; Directory.Build.props) and <c>BENCH_WORKER_ENV</c>, so the two sides differ in
-    /// their code only.
+    /// no dynamic PGO: Directory.Build.props; inline socket completions: the images) and
+    /// <c>BENCH_WORKER_ENV</c>, so the two sides differ in their code only.
     /// </summary>
     public static async Task<WorkerProcess> StartBareAsync(string command, IEnumerable<string> args, TimeSpan readyTimeout)
     {
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (process, errors) = Launch([typeof(BareBridge).Assembly.Location, command, .. args], bareRuntime: true, ready);
+        var (process, errors) = Launch([typeof(BareBridge).Assembly.Location, command, .. args], bareRuntime: true, ready, EnvironmentOf(WorkerEnv));
         var bridge = new WorkerProcess(process, errors, new Uri("about:blank"));
         await bridge.WaitReadyAsync(command, readyTimeout, () => Task.FromResult(ready.Task.IsCompleted));
         return bridge;
@@ -180,7 +184,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static (Process Process, List<string> Output) Launch(IEnumerable<string> args, bool bareRuntime, TaskCompletionSource? ready)
+    private const string WorkerEnv = "BENCH_WORKER_ENV";
+    private const string BaselineEnv = "BENCH_BASELINE_ENV";
+
+    /// <summary>The NAME=VALUE;NAME=VALUE pairs of <paramref name="variable"/>; BENCH_BASELINE_ENV unset falls back to BENCH_WORKER_ENV.</summary>
+    private static string EnvironmentOf(string variable) =>
+        Environment.GetEnvironmentVariable(variable) ?? (variable == BaselineEnv ? EnvironmentOf(WorkerEnv) : "");
+
+    private static (Process Process, List<string> Output) Launch(IEnumerable<string> args, bool bareRuntime, TaskCompletionSource? ready, string environment)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
@@ -194,8 +205,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
             start.Environment["DOTNET_gcServer"] = "0";
         }
 
+        // As the images (deploy/docker): socket completions on the epoll threads. An environment-only
+        // switch of the runtime, so every process started here gets it; =0 in BENCH_WORKER_ENV turns it off.
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+
         // Experiments on the worker alone: BENCH_WORKER_ENV="DOTNET_GCgen0size=0x4000000;NAME=VALUE".
-        foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_WORKER_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var pair in environment.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             if (eq > 0)

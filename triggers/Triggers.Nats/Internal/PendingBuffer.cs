@@ -12,7 +12,7 @@ internal sealed class PendingBuffer<T>(int maxMessages, long maxBytes) : Channel
 {
     private readonly Channel<(T Item, int Size)> _channel = Channel.CreateUnbounded<(T, int)>(new UnboundedChannelOptions
     {
-        SingleReader = true,
+        // Read by the pump and by every slot that ends (RunningSubscription); written by the forwarder.
         SingleWriter = true,
     });
 

@@ -54,8 +54,9 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
 
     /// <summary>
     /// One pump per subscription reads the buffer and starts each message as soon as one of
-    /// <c>maxInFlight</c> slots is free. A single reader: 128 workers reading one channel spent
-    /// their time contending on its lock (profile in docs/benchmarks.md).
+    /// <c>maxInFlight</c> slots is free. A single waiter: 128 workers waiting on one channel spent
+    /// their time contending on its lock (profile in docs/benchmarks.md); a slot that ends only
+    /// takes what is already buffered (<c>RunAsync</c>).
     /// </summary>
     protected void StartWorkers<T>(ChannelReader<T> reader, Func<T, CancellationToken, Task> handle) =>
         _workers = Task.Run(() => PumpAsync(reader, handle), CancellationToken.None);
@@ -105,7 +106,7 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
                     }
                 }
 
-                _ = RunAsync(item, handle, free);
+                _ = RunAsync(item, reader, handle, free);
             }
 
             if (!_stopping && !_abort.IsCancellationRequested && Interlocked.Exchange(ref _endLogged, 1) == 0)
@@ -126,21 +127,41 @@ internal abstract class RunningSubscription(SubscriptionContext context, TimeSpa
         }
     }
 
-    private async Task RunAsync<T>(T item, Func<T, CancellationToken, Task> handle, SemaphoreSlim free)
+    /// <summary>
+    /// Settles <paramref name="item"/> in its slot, then, while the buffer holds more and nothing
+    /// aborted, the next one in the same slot: under load the next message is always waiting, and
+    /// handing the slot back to the pump cost every message a lock on the slots, a waiter and a
+    /// thread-pool dispatch to resume the pump. The slot goes back once the buffer is empty, so only
+    /// the pump ever waits on the buffer.
+    /// </summary>
+    private async Task RunAsync<T>(T item, ChannelReader<T> reader, Func<T, CancellationToken, Task> handle, SemaphoreSlim free)
     {
         try
         {
-            await handle(item, _abort.Token).ConfigureAwait(false);
-            _health.Handled();
-        }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            // One bad message must never end the subscription; its trigger says so (Degraded).
-            Log.HandlerFailed(Logger, Plan.Key, e);
-            _health.Failed(ConditionReasons.MessageHandlingFailed, $"handling a message on {Plan.Subject} for function {Plan.Function.Namespace}/{Plan.Function.Name}", e);
+            while (true)
+            {
+                try
+                {
+                    await handle(item, _abort.Token).ConfigureAwait(false);
+                    _health.Handled();
+                }
+                catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+                {
+                }
+                catch (Exception e)
+                {
+                    // One bad message must never end the subscription; its trigger says so (Degraded).
+                    Log.HandlerFailed(Logger, Plan.Key, e);
+                    _health.Failed(ConditionReasons.MessageHandlingFailed, $"handling a message on {Plan.Subject} for function {Plan.Function.Namespace}/{Plan.Function.Name}", e);
+                }
+
+                if (_abort.IsCancellationRequested || !reader.TryRead(out var next))
+                {
+                    break;
+                }
+
+                item = next;
+            }
         }
         finally
         {
