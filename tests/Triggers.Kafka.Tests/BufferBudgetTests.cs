@@ -22,7 +22,7 @@ public sealed class BufferBudgetTests
         // Four partitions, a share of 1000 bytes each: this one holds three shares and still flows.
         flow.Received(3000);
         Assert.False(budget.MustPause(flow, partitions: 4));
-        Assert.Equal(3000, budget.Counted(flow, partitions: 4));
+        Assert.Equal(3000, budget.Counted(flow, partitions: 4, othersFlow: true));
         Assert.False(budget.IsHeld(records: 1, bytes: 3999));
         Assert.True(budget.IsHeld(records: 1, bytes: 4000));
     }
@@ -73,8 +73,10 @@ public sealed class BufferBudgetTests
         Assert.True(stuck.Stuck);
         Assert.False(idle.Stuck); // it holds nothing: nothing of it waits
 
-        // Two partitions, a share of 2000 bytes: the other partitions keep 2000 bytes of room.
-        Assert.Equal(2000, budget.Counted(stuck, partitions: 2));
+        // Two partitions, a share of 2000 bytes: the other partition keeps 2000 bytes of room; when every
+        // partition is stuck, all bytes count (no room is kept for anyone).
+        Assert.Equal(2000, budget.Counted(stuck, partitions: 2, othersFlow: true));
+        Assert.Equal(3000, budget.Counted(stuck, partitions: 2, othersFlow: false));
         Assert.True(budget.MustPause(stuck, partitions: 2));
         stuck.Paused = true;
         stuck.Released(1000);

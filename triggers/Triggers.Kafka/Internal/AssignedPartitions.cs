@@ -103,12 +103,18 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         var flowing = 0;
         var counted = 0L;
         var partitions = _flows.Count;
+        var othersFlow = false;
+        foreach (var flow in _flows.Values)
+        {
+            othersFlow |= !flow.Stuck;
+        }
+
         foreach (var flow in _flows.Values)
         {
             var count = flow.Buffered;
             buffered += count;
             bytes += flow.BufferedBytes;
-            counted += _budget.Counted(flow, partitions);
+            counted += _budget.Counted(flow, partitions, othersFlow);
             if (!flow.Paused && !flow.Stuck)
             {
                 flowing += count;

@@ -16,8 +16,9 @@ namespace Triggers.Kafka.Internal;
 /// a record of it arrives from a poll made while the consumer held (<see cref="PartitionFlow.PausedForRoom"/>,
 /// resumed once there is room).</item>
 /// </list>
-/// A stuck partition counts against the byte bound only up to its share, so that it cannot take the
-/// others' room; its records beyond that share were taken before it stopped settling.
+/// A stuck partition counts against the byte bound only up to its share while other partitions are not
+/// stuck, so that it cannot take their room; what it took beyond its share before it stopped settling
+/// stays (at most the bound again). When every partition is stuck, everything counts.
 /// </summary>
 internal sealed class BufferBudget
 {
@@ -48,9 +49,13 @@ internal sealed class BufferBudget
             ? !held && !MustPause(flow, partitions)
             : flow.Buffered <= _perPartition / 2 && (!flow.Stuck || flow.BufferedBytes <= Share(partitions) / 2);
 
-    /// <summary>What the partition's bytes weigh against the byte bound: a stuck partition's only up to its share.</summary>
-    public long Counted(PartitionFlow flow, int partitions) =>
-        flow.Stuck ? Math.Min(flow.BufferedBytes, Share(partitions)) : flow.BufferedBytes;
+    /// <summary>
+    /// What the partition's bytes weigh against the byte bound: a stuck partition's only up to its
+    /// share while another partition is not stuck (<paramref name="othersFlow"/>), whose room it must
+    /// not take. When every partition is stuck (the function is down), all bytes count.
+    /// </summary>
+    public long Counted(PartitionFlow flow, int partitions, bool othersFlow) =>
+        flow.Stuck && othersFlow ? Math.Min(flow.BufferedBytes, Share(partitions)) : flow.BufferedBytes;
 
     /// <summary>True when the consumer holds its budget: <paramref name="records"/> of the partitions that flow, <paramref name="bytes"/> as <see cref="Counted"/>.</summary>
     public bool IsHeld(int records, long bytes) => records >= _holdRecords || bytes >= _bytes;
