@@ -75,17 +75,7 @@ public sealed class FlowControlTests(ITestOutputHelper output)
         scenario.Function.Respond(_ => new FunctionReply(Delay: TimeSpan.FromMilliseconds(2)));
         var settings = scenario.Settings();
         settings["Kafka:MaxBufferedBytesPerConsumer"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using (var producer = scenario.Cluster.CreateProducer())
-        {
-            for (var i = 0; i < 300; i++)
-            {
-                var value = new byte[RecordSize];
-                System.Text.Encoding.ASCII.GetBytes(Scenario.Body(i % 2, i / 2)).CopyTo(value, 0);
-                producer.Produce(new Confluent.Kafka.TopicPartition(scenario.Topic, i % 2), new() { Value = value });
-            }
-
-            producer.Flush(TimeSpan.FromSeconds(30));
-        }
+        await scenario.ProduceAsync(300, size: RecordSize);
 
         await using var worker = await InProcessWorker.StartAsync(settings);
         await Eventually.WaitUntilAsync(() => scenario.Function.Requests.Select(r => r.BodyText).Distinct().Count() >= 300, "all 300 records are delivered", TimeSpan.FromSeconds(90));
