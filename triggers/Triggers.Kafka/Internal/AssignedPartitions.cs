@@ -98,29 +98,8 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         }
 
         _touched.Clear();
-        var buffered = 0;
-        var bytes = 0L;
-        var flowing = 0;
-        var counted = 0L;
         var partitions = _flows.Count;
-        var othersFlow = false;
-        foreach (var flow in _flows.Values)
-        {
-            othersFlow |= !flow.Stuck;
-        }
-
-        foreach (var flow in _flows.Values)
-        {
-            var count = flow.Buffered;
-            buffered += count;
-            bytes += flow.BufferedBytes;
-            counted += _budget.Counted(flow, partitions, othersFlow);
-            if (!flow.Paused && !flow.Stuck)
-            {
-                flowing += count;
-            }
-        }
-
+        var (buffered, bytes, flowing, counted) = _budget.Tally(_flows.Values);
         Gauge.Recount(buffered, bytes);
         var held = _budget.IsHeld(flowing, counted);
         foreach (var flow in _flows.Values)

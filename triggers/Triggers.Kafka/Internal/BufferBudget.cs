@@ -57,6 +57,34 @@ internal sealed class BufferBudget
     public long Counted(PartitionFlow flow, int partitions, bool othersFlow) =>
         flow.Stuck && othersFlow ? Math.Min(flow.BufferedBytes, Share(partitions)) : flow.BufferedBytes;
 
+    /// <summary>
+    /// What the partitions hold: all records and bytes (the gauge), the records of the partitions that
+    /// flow (not paused, not stuck; the record budget), and the bytes as they count against the byte bound.
+    /// </summary>
+    public (int Buffered, long Bytes, int Flowing, long Counted) Tally(IReadOnlyCollection<PartitionFlow> flows)
+    {
+        var othersFlow = false;
+        foreach (var flow in flows)
+        {
+            othersFlow |= !flow.Stuck;
+        }
+
+        var (buffered, bytes, flowing, counted) = (0, 0L, 0, 0L);
+        foreach (var flow in flows)
+        {
+            var count = flow.Buffered;
+            buffered += count;
+            bytes += flow.BufferedBytes;
+            counted += Counted(flow, flows.Count, othersFlow);
+            if (!flow.Paused && !flow.Stuck)
+            {
+                flowing += count;
+            }
+        }
+
+        return (buffered, bytes, flowing, counted);
+    }
+
     /// <summary>True when the consumer holds its budget: <paramref name="records"/> of the partitions that flow, <paramref name="bytes"/> as <see cref="Counted"/>.</summary>
     public bool IsHeld(int records, long bytes) => records >= _holdRecords || bytes >= _bytes;
 
