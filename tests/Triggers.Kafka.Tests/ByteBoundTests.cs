@@ -39,11 +39,16 @@ public sealed class ByteBoundTests(ITestOutputHelper output)
     {
         await using var scenario = await Scenario.StartAsync("revoke-" + Guid.NewGuid().ToString("N")[..8], partitions: 2);
         scenario.WriteManifests();
-        scenario.Function.DelayEach(TimeSpan.FromMinutes(2));
+        // 3 s per record, one in flight per partition: the consumer is held nearly all the time, and a POST in
+        // flight on the revoked partition ends within the grace period (an abandoned POST would count in the
+        // triggers.kafka.abandoned counter that other in-process workers' tests read).
+        scenario.Function.DelayEach(TimeSpan.FromSeconds(3));
         await scenario.ProduceAsync(60, size: RecordSize);
-        await using var worker = await InProcessWorker.StartAsync(Settings(scenario));
+        var settings = Settings(scenario);
+        settings["Kafka:RevokeGracePeriod"] = "00:00:10";
+        await using var worker = await InProcessWorker.StartAsync(settings);
         var set = worker.Services.GetRequiredService<KafkaSubscriptionSet>();
-        await Eventually.WaitUntilAsync(() => set.Runners.Count == 1 && set.Runners[0].BufferedBytes >= Limit, "the worker holds its byte bound (nothing settles)", TimeSpan.FromSeconds(60));
+        await Eventually.WaitUntilAsync(() => set.Runners.Count == 1 && set.Runners[0].BufferedBytes >= Limit, "the worker holds its byte bound", TimeSpan.FromSeconds(60));
 
         var runner = set.Runners[0];
 
@@ -74,8 +79,9 @@ public sealed class ByteBoundTests(ITestOutputHelper output)
             "the held worker stays in the group with the other partition",
             TimeSpan.FromSeconds(60));
 
-        // Nothing settles here, so the partitions become stuck one after the other; while one is stuck and the
-        // other is not, the stuck one counts only its share, so the consumer may hold up to twice its bound.
+        // A record settles every 3 s per partition, so the partitions become stuck (a second without a settle) one
+        // after the other; while one is stuck and the other is not, the stuck one counts only its share, so the
+        // consumer may hold up to twice its bound.
         output.WriteLine($"bytes held: {runner.BufferedBytes}, peak {runner.PeakBufferedBytes} (limit {Limit})");
         Assert.InRange(runner.PeakBufferedBytes, Limit, (2 * Limit) + (3 * RecordSize));
         Assert.InRange(runner.BufferedBytes, 1, Limit + (3 * RecordSize));
