@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Triggers.Kafka.Internal;
+using Triggers.Kafka.Tests.Infrastructure;
 
 namespace Triggers.Kafka.Tests;
 
@@ -61,5 +62,23 @@ public sealed class PartitionFlowTests
 
         flow.Abandon();
         Assert.True(flow.Abandoned.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void A_Partition_Is_Paused_At_Its_Share_Of_The_Byte_Bound_And_Resumed_At_Half()
+    {
+        var plan = TestPlans.Minimal();
+        var budget = new BufferBudget(plan, new KafkaOptions { MaxBufferedPerPartition = 1000, MaxBufferedBytesPerConsumer = 4000 });
+        using var flow = new PartitionFlow(new TopicPartition("t", 0));
+
+        // Four partitions: a share of 1000 bytes each.
+        flow.Received(600);
+        Assert.False(budget.MustPause(flow, partitions: 4));
+        flow.Received(400);
+        Assert.True(budget.MustPause(flow, partitions: 4));
+        flow.Released(400);
+        Assert.False(budget.MayResume(flow, partitions: 4));
+        flow.Released(200);
+        Assert.True(budget.MayResume(flow, partitions: 4));
     }
 }

@@ -59,10 +59,8 @@ public sealed class KafkaOptions
     public int MaxBufferedPerPartition { get; set; } = 10_000;
 
     /// <summary>
-    /// Bytes (keys, values, headers) of received and unsettled records one consumer holds: at this
-    /// bound it takes no record, so librdkafka keeps its prefetch (<see cref="QueuedMaxMessagesKbytes"/>,
-    /// which comes on top) and stops fetching. A partition that settles nothing for a second is paused
-    /// at its share (this bound / assigned partitions).
+    /// Bytes (keys, values, headers) of received and unsettled records one consumer holds: each
+    /// partition is paused at its share. librdkafka's prefetch (<see cref="QueuedMaxMessagesKbytes"/>) comes on top.
     /// </summary>
     public long MaxBufferedBytesPerConsumer { get; set; } = 16 * 1024 * 1024;
 

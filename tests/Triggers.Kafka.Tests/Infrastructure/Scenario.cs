@@ -53,11 +53,8 @@ internal sealed class Scenario : IAsyncDisposable
         File.WriteAllText(Path.Combine(ManifestsPath, "trigger.yaml"), Manifests.KafkaTrigger(TriggerName, FunctionName, Topic, extraSpec: extraSpec));
     }
 
-    /// <summary>
-    /// Produces <paramref name="count"/> records round-robin over the partitions; body "p:seq" where seq
-    /// counts per partition, padded with zero bytes to <paramref name="size"/> bytes when that is larger.
-    /// </summary>
-    public async Task<IReadOnlyList<(int Partition, int Seq)>> ProduceAsync(int count, Func<int, string?>? key = null, int startAt = 0, int size = 0)
+    /// <summary>Produces <paramref name="count"/> records round-robin over the partitions; body "p:seq" where seq counts per partition.</summary>
+    public async Task<IReadOnlyList<(int Partition, int Seq)>> ProduceAsync(int count, Func<int, string?>? key = null, int startAt = 0)
     {
         using var producer = Cluster.CreateProducer();
         var produced = new List<(int, int)>(count);
@@ -71,7 +68,7 @@ internal sealed class Scenario : IAsyncDisposable
             var message = new Message<byte[], byte[]>
             {
                 Key = key?.Invoke(i) is { } k ? Encoding.UTF8.GetBytes(k) : null!,
-                Value = Padded(Encoding.UTF8.GetBytes(Body(partition, seq)), size),
+                Value = Encoding.UTF8.GetBytes(Body(partition, seq)),
             };
             producer.Produce(new TopicPartition(Topic, partition), message, report =>
             {
@@ -86,18 +83,6 @@ internal sealed class Scenario : IAsyncDisposable
         await Task.Run(() => producer.Flush(TimeSpan.FromSeconds(30))).ConfigureAwait(false);
         Assert.Equal(0, failures);
         return produced;
-    }
-
-    private static byte[] Padded(byte[] body, int size)
-    {
-        if (body.Length >= size)
-        {
-            return body;
-        }
-
-        var value = new byte[size];
-        body.CopyTo(value, 0);
-        return value;
     }
 
     public static string Body(int partition, int seq) => string.Create(CultureInfo.InvariantCulture, $"{partition}:{seq}");

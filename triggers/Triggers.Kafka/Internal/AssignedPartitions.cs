@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Triggers.Kafka.Internal;
@@ -5,16 +6,16 @@ namespace Triggers.Kafka.Internal;
 /// <summary>
 /// The partitions one consumer owns, kept by its consumer thread: a <see cref="PartitionFlow"/>
 /// each, records handed in as they arrive, offsets stored once everything before them settled,
-/// the consumer held (and partitions paused only for their own bounds) by <see cref="BufferBudget"/>,
-/// and given up (revoke, edit, stop) with a grace period for what is in flight, then committed.
+/// partitions paused while they hold too much (in records or bytes), and given up (revoke, edit,
+/// stop) with a grace period for what is in flight, then committed.
 /// </summary>
-internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOptions options, PartitionDispatcher dispatcher, SettledRecords settled, TimeProvider time, ILogger logger)
+internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOptions options, PartitionDispatcher dispatcher, SettledRecords settled, ILogger logger)
 {
     private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<TopicPartition, PartitionFlow> _flows = [];
     private readonly HashSet<PartitionFlow> _touched = [];
-    private readonly BufferBudget _budget = new(plan, options, time);
+    private readonly BufferBudget _budget = new(plan, options);
 
     /// <summary>What the consumer holds in memory.</summary>
     public BufferGauge Gauge { get; } = new();
@@ -30,7 +31,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         {
             if (!_flows.ContainsKey(partition))
             {
-                var flow = new PartitionFlow(partition) { LastSettled = time.GetTimestamp() };
+                var flow = new PartitionFlow(partition);
                 _flows[partition] = flow;
                 flow.Worker = dispatcher.Start(flow);
             }
@@ -39,12 +40,8 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         Log.Assigned(logger, plan.Key, KafkaClients.Describe(partitions));
     }
 
-    /// <summary>
-    /// Hands a record to its partition's flow; pauses the partition at its own bound, or when the
-    /// record came from a poll made while the consumer held its budget (<paramref name="whileHeld"/>:
-    /// the poll could not be put off any longer, and no more of the partition may come until there is room).
-    /// </summary>
-    public void Accept(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> record, bool whileHeld)
+    /// <summary>Hands a record to its partition's flow; pauses the partition once it holds its share.</summary>
+    public void Accept(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> record)
     {
         if (!_flows.TryGetValue(record.TopicPartition, out var flow))
         {
@@ -59,7 +56,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         if (flow.Buffered == 0)
         {
             // Idle until now: the time without a settle counts from here.
-            flow.LastSettled = time.GetTimestamp();
+            flow.LastSettled = Stopwatch.GetTimestamp();
         }
 
         var size = PartitionFlow.SizeOf(record);
@@ -67,15 +64,16 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         flow.Queue.Writer.TryWrite(record);
         Gauge.Received(flow.Buffered, size);
 
-        if (!flow.Paused && (whileHeld || _budget.MustPause(flow, _flows.Count)))
+        if (!flow.Paused && _budget.MustPause(flow, _flows.Count))
         {
-            Pause(consumer, flow, forRoom: !_budget.MustPause(flow, _flows.Count));
+            consumer.Pause([flow.Partition]);
+            flow.Paused = true;
         }
     }
 
     /// <summary>
-    /// Stores the offsets of what settled and resumes partitions that may flow again. True when the
-    /// consumer holds its budget and should wait before taking more records;
+    /// Stores the offsets of what settled and resumes drained partitions. True when the consumer
+    /// holds its budget (unordered and key modes) and should wait before taking more records;
     /// <paramref name="wakeAfter"/> is then how many settles are worth waking up for.
     /// </summary>
     public bool ApplySettled(IConsumer<byte[], byte[]> consumer, out int wakeAfter)
@@ -89,7 +87,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
             }
         }
 
-        var now = time.GetTimestamp();
+        var now = Stopwatch.GetTimestamp();
         foreach (var flow in _touched)
         {
             flow.LastSettled = now;
@@ -98,20 +96,32 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         }
 
         _touched.Clear();
-        var partitions = _flows.Count;
-        var (buffered, bytes, flowing, counted) = _budget.Tally(_flows.Values);
-        Gauge.Recount(buffered, bytes);
-        var held = _budget.IsHeld(flowing, counted);
+        var buffered = 0;
+        var bytes = 0L;
+        var held = 0;
+        var heldBytes = 0L;
         foreach (var flow in _flows.Values)
         {
-            if (flow.Paused && _budget.MayResume(flow, partitions, held))
+            var count = flow.Buffered;
+            var size = flow.BufferedBytes;
+            buffered += count;
+            bytes += size;
+            if (flow.Paused && _budget.MayResume(flow, _flows.Count))
             {
-                Resume(consumer, flow);
+                consumer.Resume([flow.Partition]);
+                flow.Paused = false;
+            }
+
+            if (!flow.Paused && !flow.Stuck)
+            {
+                held += count;
+                heldBytes += size;
             }
         }
 
-        wakeAfter = Math.Max(1, Math.Min(flowing / 4, plan.MaxInFlight));
-        if (!held)
+        Gauge.Recount(buffered, bytes);
+        wakeAfter = Math.Max(1, Math.Min(held / 4, plan.MaxInFlight));
+        if (!_budget.IsHeld(held, heldBytes))
         {
             return false;
         }
@@ -243,7 +253,8 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         {
             try
             {
-                Resume(consumer, flow);
+                consumer.Resume([flow.Partition]);
+                flow.Paused = false;
             }
             catch (KafkaException)
             {
@@ -268,21 +279,6 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
                 Log.CommitFailed(logger, plan.Key, e.Error.Reason);
             }
         }
-    }
-
-    private void Pause(IConsumer<byte[], byte[]> consumer, PartitionFlow flow, bool forRoom)
-    {
-        consumer.Pause([flow.Partition]);
-        flow.Paused = true;
-        flow.PausedForRoom = forRoom;
-        Gauge.Paused();
-    }
-
-    private static void Resume(IConsumer<byte[], byte[]> consumer, PartitionFlow flow)
-    {
-        consumer.Resume([flow.Partition]);
-        flow.Paused = false;
-        flow.PausedForRoom = false;
     }
 
     private static bool Wait(Task task, TimeSpan timeout)

@@ -9,7 +9,6 @@ internal sealed class BufferGauge
 {
     private volatile int _buffered;
     private volatile int _peakPerPartition;
-    private int _pauses;
     private long _bytes;
     private long _peakBytes;
 
@@ -24,12 +23,6 @@ internal sealed class BufferGauge
 
     /// <summary>The most bytes the consumer ever held at once: what the per-consumer byte bound is checked against.</summary>
     public long PeakBytes => Interlocked.Read(ref _peakBytes);
-
-    /// <summary>How many times a partition was paused: each pause drops librdkafka's prefetch of it.</summary>
-    public int Pauses => Volatile.Read(ref _pauses);
-
-    /// <summary>A partition was paused.</summary>
-    public void Paused() => Interlocked.Increment(ref _pauses);
 
     /// <summary>A record of <paramref name="size"/> bytes joined a partition that now holds <paramref name="partitionBuffered"/> records.</summary>
     public void Received(int partitionBuffered, int size)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Triggers.Core.Dispatch;
 using Triggers.Core.Reconcile;
@@ -21,7 +22,6 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     private readonly KafkaSubscriptionPlan _plan;
     private readonly KafkaOptions _options;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly SettledRecords _settled = new();
     private readonly AssignedPartitions _partitions;
     private readonly ConsumerHealth _health;
@@ -37,12 +37,11 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         _plan = plan;
         _options = services.Options;
         _logger = services.Logger;
-        _time = services.Time;
         _health = new ConsumerHealth(statistics: _options.StatisticsEnabled, lagInterval: _options.CommitInterval, services.Time);
         var settler = new RecordSettler(plan, services, _settled);
         _handling = settler.Health;
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
-        _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, services.Time, _logger);
+        _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
     }
 
@@ -66,9 +65,6 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
 
     /// <summary>The most bytes the consumer ever held at once.</summary>
     public long PeakBufferedBytes => _partitions.Gauge.PeakBytes;
-
-    /// <summary>How many times a partition was paused (each pause drops librdkafka's prefetch of it).</summary>
-    public int Pauses => _partitions.Gauge.Pauses;
 
     /// <summary>Starts the consumer thread (<see cref="ConsumerConfigCheck"/> checked the configuration before).</summary>
     public void Start()
@@ -188,17 +184,11 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The loop. While the consumer holds its budget it takes no record: librdkafka's own queue then
-    /// fills to its bound and stops fetching, and nothing of its prefetch is dropped. Even so it polls
-    /// at least every <see cref="PollTimeout"/>: rebalances (a revocation), commits and statistics are
-    /// served from the poll, and librdkafka's max.poll.interval.ms is never reached. Such a poll does
-    /// not wait, and a record it returns pauses its partition until there is room again (so what the
-    /// consumer holds stays bounded however long the hold lasts).
-    /// </summary>
     private void Poll(IConsumer<byte[], byte[]> consumer, ref int failures)
     {
-        var lastPoll = _time.GetTimestamp();
+        // Even while the budget is held, librdkafka is polled this often: rebalances, commits and
+        // statistics are served from the poll (a record it returns is still bounded per partition).
+        var lastPoll = Stopwatch.GetTimestamp();
         while (!_stop.IsCancellationRequested)
         {
             if (_fatal is { } fatal)
@@ -209,10 +199,9 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
             _health.ProbeWhileDisconnected(consumer);
             _health.SampleLag(consumer, _partitions);
 
-            var held = _partitions.ApplySettled(consumer, out var wakeAfter);
-            if (held)
+            if (_partitions.ApplySettled(consumer, out var wakeAfter))
             {
-                var sincePoll = _time.GetElapsedTime(lastPoll);
+                var sincePoll = Stopwatch.GetElapsedTime(lastPoll);
                 if (sincePoll < PollTimeout)
                 {
                     _settled.WaitFor(wakeAfter, PollTimeout - sincePoll);
@@ -220,11 +209,11 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
                 }
             }
 
-            lastPoll = _time.GetTimestamp();
+            lastPoll = Stopwatch.GetTimestamp();
             ConsumeResult<byte[], byte[]>? record;
             try
             {
-                record = consumer.Consume(held ? TimeSpan.Zero : PollTimeout);
+                record = consumer.Consume(PollTimeout);
             }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
@@ -240,7 +229,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
 
             failures = 0;
             _health.MarkConnected();
-            _partitions.Accept(consumer, record, whileHeld: held);
+            _partitions.Accept(consumer, record);
         }
     }
 

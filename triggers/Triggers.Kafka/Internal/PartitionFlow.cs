@@ -56,15 +56,12 @@ internal sealed class PartitionFlow(TopicPartition partition) : IDisposable
     /// <summary>Nothing of it settled for a while: it does not count against the consumer's hold budget.</summary>
     public bool Stuck { get; set; }
 
-    /// <summary>When a record of this partition last settled (or the partition was assigned, or received its first record after idling), as a timestamp of the consumer's <see cref="TimeProvider"/>.</summary>
-    public long LastSettled { get; set; }
+    /// <summary>When a record of this partition last settled (or the partition was assigned), as a Stopwatch timestamp.</summary>
+    public long LastSettled { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public long Stored { get; set; } = -1;
 
     public bool Paused { get; set; }
-
-    /// <summary>Paused because a record of it arrived while the consumer held its byte budget (a poll it could not put off): resumed once there is room.</summary>
-    public bool PausedForRoom { get; set; }
 
     public bool Gone { get; set; }
 
