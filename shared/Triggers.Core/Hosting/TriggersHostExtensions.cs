@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
@@ -79,6 +80,7 @@ public static class TriggersHostExtensions
                 .AddMeter(TriggerMetrics.MeterName, "Triggers.*")
                 .AddRuntimeInstrumentationIfAvailable()
                 .AddPrometheusExporter());
+        services.ConfigureOpenTelemetryMeterProvider((provider, metrics) => metrics.AddView(OwnMetersOnly(provider.GetRequiredService<IMeterFactory>())));
 
         // Spans are only recorded when there is somewhere to send them: a tracer without an
         // exporter costs every event an allocation and a lock for nothing. traceparent is sent
@@ -166,6 +168,16 @@ public static class TriggersHostExtensions
         };
         configuration.Sources.Insert(0, defaults);
     }
+
+    /// <summary>
+    /// A view that drops the instruments of meters another host's <see cref="IMeterFactory"/> made.
+    /// OpenTelemetry listens to every meter of a name in the process, so with several hosts in one
+    /// process (triggers-dev, tests) a worker's /metrics reported the others' measurements too, and
+    /// once the host whose instrument opened a metric stream stopped, the stream ended for every
+    /// host (a worker's own Triggers metrics vanished from its /metrics).
+    /// </summary>
+    private static Func<Instrument, MetricStreamConfiguration?> OwnMetersOnly(IMeterFactory own) =>
+        instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, own) ? null : MetricStreamConfiguration.Drop;
 
     private static MeterProviderBuilder AddRuntimeInstrumentationIfAvailable(this MeterProviderBuilder metrics) =>
         metrics.AddMeter("System.Runtime");
