@@ -14,7 +14,7 @@ public sealed class CronWorkerControlTests
         function.DelayEach(TimeSpan.FromMilliseconds(2500));
         await using var worker = await CronWorker.StartAsync();
 
-        // This worker's own skips: /metrics also reports the other in-process workers' (ConcurrencyPolicyTests has a "forbid" trigger too).
+        // This worker's own skips, read from its own meter (ConcurrencyPolicyTests has a "forbid" trigger too).
         using var meter = new WorkerMeterReader(worker.Services);
         worker.Write("function.yaml", CronWorker.Function("slow", function.Url));
         worker.Write("trigger.yaml", CronWorker.Trigger("forbid", "slow", "* * * * * *"));

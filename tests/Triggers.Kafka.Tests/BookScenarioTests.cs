@@ -86,7 +86,7 @@ public sealed partial class BookScenarioTests
         Assert.Equal("r-1", request.Header("x-request-id"));
         Assert.Equal($"partition:1/offset:{request.Header("kafka-offset")}", request.Header("event-id"));
 
-        // This trigger's lag: /metrics also reports the other in-process workers' gauges.
+        // This trigger's own lag series (MetricsIsolationTests: a worker's /metrics carries no other worker's).
         await Eventually.WaitUntilAsync(
             async () => (await worker.MetricsAsync()).Split('\n').Any(l => l.StartsWith("triggers_kafka_consumer_lag{", StringComparison.Ordinal) && l.Contains($"topic=\"{scenario.Topic}\"", StringComparison.Ordinal)),
             "/metrics reports consumer lag per partition of this trigger's topic");

@@ -44,7 +44,7 @@ public sealed class NoisyNeighbourTests(NatsServerFixture nats, ITestOutputHelpe
         await cluster.WaitForReasonAsync(a, "flood", NatsTriggerPlanner.ReasonSubscribed);
         await cluster.WaitForReasonAsync(b, "steady", NatsTriggerPlanner.ReasonSubscribed);
 
-        // Counted on this worker's own connection: the disconnect metric also hears the other in-process workers.
+        // Counted on this worker's own connection, from here on.
         var disconnects = 0;
         worker.Services.GetRequiredService<Triggers.Nats.Internal.NatsConnectionHolder>().Connection.ConnectionDisconnected += (_, _) =>
         {

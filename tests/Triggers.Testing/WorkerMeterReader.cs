@@ -7,9 +7,9 @@ namespace Triggers.Testing;
 
 /// <summary>
 /// Sums the counters of one in-process worker, from when it is made: a <see cref="MeterListener"/> on
-/// that worker's own <see cref="TriggerMetrics.Meter"/> instance. A worker's <c>/metrics</c> cannot
-/// tell workers apart: OpenTelemetry listens to every meter of its name in the process, so it also
-/// reports the other in-process workers' measurements of the same trigger.
+/// that worker's own <see cref="TriggerMetrics.Meter"/> instance. It gives what a worker added during
+/// one step of a test (<c>/metrics</c> gives cumulative totals only), also where two workers in one
+/// process serve the same trigger name.
 /// </summary>
 public sealed class WorkerMeterReader : IDisposable
 {
