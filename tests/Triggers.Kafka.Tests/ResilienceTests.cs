@@ -43,7 +43,7 @@ public sealed class ResilienceTests
 
         await using var second = await InProcessWorker.StartAsync(scenario.Settings());
 
-        // The second worker's own deliveries: its /metrics also reports the first worker's (same meter name, same trigger).
+        // The second worker's own deliveries since it started (the first worker delivers the same trigger).
         // Records keep coming until it delivers: the first worker alone may finish the 3000 before the rebalance.
         using var secondMeter = new WorkerMeterReader(second.Services);
         var produced = 3000;

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Triggers.Nats.Tests.Support;
 
 /// <summary>
-/// Reads counters from a worker's Prometheus <c>/metrics</c> endpoint. Workers hosted in one
-/// process share meters by name, so these sums cover every in-process worker.
+/// Reads counters from a worker's Prometheus <c>/metrics</c> endpoint: that worker's own series
+/// only, also with other workers in the process (MetricsIsolationTests in the Kafka tests).
 /// </summary>
 internal static class Metrics
 {
