@@ -49,4 +49,6 @@ public sealed class TriggersOptions
     public string? TriggerSelector { get; set; }
 
     public DeliveryOptions Delivery { get; set; } = new();
+
+    public MetricsOptions Metrics { get; set; } = new();
 }

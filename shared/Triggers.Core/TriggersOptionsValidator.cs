@@ -8,6 +8,11 @@ public sealed class TriggersOptionsValidator : IValidateOptions<TriggersOptions>
     /// <summary>Largest <c>Triggers:Delivery:MaxResponseBodyBytes</c>: 64 MiB.</summary>
     public const int MaxResponseBodyLimit = 64 * 1024 * 1024;
 
+    /// <summary>Range of <c>Triggers:Metrics:CardinalityLimit</c>: each series is reserved up front, about 100 bytes per metric.</summary>
+    public const int MinCardinalityLimit = 10;
+
+    public const int MaxCardinalityLimit = 1_000_000;
+
     public ValidateOptionsResult Validate(string? name, TriggersOptions options)
     {
         var errors = new List<string>();
@@ -112,6 +117,11 @@ public sealed class TriggersOptionsValidator : IValidateOptions<TriggersOptions>
         if (d.BreakerBreakDuration < TimeSpan.FromMilliseconds(500))
         {
             errors.Add($"Triggers:Delivery:BreakerBreakDuration must be at least 00:00:00.5 (got {d.BreakerBreakDuration}).");
+        }
+
+        if (options.Metrics.CardinalityLimit is < MinCardinalityLimit or > MaxCardinalityLimit)
+        {
+            errors.Add($"Triggers:Metrics:CardinalityLimit must be between {MinCardinalityLimit} and {MaxCardinalityLimit} (got {options.Metrics.CardinalityLimit}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

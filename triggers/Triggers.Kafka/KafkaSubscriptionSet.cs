@@ -22,6 +22,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
     private readonly DeadLetterWriter _deadLetters;
     private readonly Lazy<ConsumerServices> _services;
     private readonly ConsumerConfigCheck _configCheck = new();
+    private readonly MetricSeriesLimit _seriesLimit;
     private volatile KafkaConsumerRunner[] _snapshot = [];
     private int _disposed;
 
@@ -30,10 +31,12 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
         IEventDispatcher dispatcher,
         DeliveryOutcomeRule outcomes,
         TriggerMetrics metrics,
+        MetricSeriesLimit seriesLimit,
         TriggerHealthReporter health,
         TimeProvider time,
         ILoggerFactory loggers)
     {
+        _seriesLimit = seriesLimit;
         _deadLetters = new DeadLetterWriter(options, loggers.CreateLogger<DeadLetterWriter>());
         var abandoned = metrics.Meter.CreateCounter<long>(AbandonedInstrument, "{record}", "In-flight POSTs cancelled because the grace period of a partition being given up (revoke, edit, stop) ran out; their records are delivered again.");
         metrics.Meter.CreateObservableGauge(LagInstrument, ObserveLag, "{record}", "Records in the partition not yet committed by the (trigger, function) consumer group.");
@@ -146,10 +149,12 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
 
     private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> ObserveLag()
     {
+        var series = 0;
         foreach (var runner in _snapshot)
         {
             foreach (var lag in runner.Lag)
             {
+                series++;
                 yield return new(lag.Lag, [
                     new("trigger", runner.Plan.Trigger.ToString()),
                     new("function", FunctionTag(runner.Plan)),
@@ -159,5 +164,7 @@ public sealed class KafkaSubscriptionSet : ISubscriptionSet<KafkaSubscriptionPla
                 ]);
             }
         }
+
+        _seriesLimit.Observed(LagInstrument, series);
     }
 }

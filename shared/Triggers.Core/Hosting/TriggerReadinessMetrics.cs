@@ -13,14 +13,20 @@ public sealed class TriggerReadinessMetrics : IHostedService
 {
     public const string InstrumentName = "triggers.trigger.ready";
 
-    public TriggerReadinessMetrics(TriggerMetrics metrics, TriggerStatusStore store)
+    public TriggerReadinessMetrics(TriggerMetrics metrics, TriggerStatusStore store, MetricSeriesLimit limit)
     {
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(limit);
         metrics.Meter.CreateObservableGauge(
             InstrumentName,
-            () => store.All.Select(s => new Measurement<int>(
-                s.Condition.Ready ? 1 : 0,
-                [new("kind", s.Kind.Kind), new("trigger", s.Trigger.ToString()), new("reason", s.Condition.Reason)])),
+            () =>
+            {
+                var all = store.All;
+                limit.Observed(InstrumentName, all.Count);
+                return all.Select(s => new Measurement<int>(
+                    s.Condition.Ready ? 1 : 0,
+                    [new("kind", s.Kind.Kind), new("trigger", s.Trigger.ToString()), new("reason", s.Condition.Reason)]));
+            },
             "{trigger}",
             "1 when the trigger's Ready condition is True, else 0; reason is the condition's reason.");
     }

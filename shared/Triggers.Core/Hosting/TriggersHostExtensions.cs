@@ -50,6 +50,7 @@ public static class TriggersHostExtensions
         services.TryAddSingleton<FunctionResolver>();
         services.TryAddSingleton<DeliveryPolicyResolver>();
         services.TryAddSingleton<TriggerMetrics>();
+        services.TryAddSingleton<MetricSeriesLimit>();
         services.AddHostedService<TriggerReadinessMetrics>();
         services.TryAddSingleton(new WorkerIdentity(workerName, triggerKind));
 
@@ -80,7 +81,9 @@ public static class TriggersHostExtensions
                 .AddMeter(TriggerMetrics.MeterName, "Triggers.*")
                 .AddRuntimeInstrumentationIfAvailable()
                 .AddPrometheusExporter());
-        services.ConfigureOpenTelemetryMeterProvider((provider, metrics) => metrics.AddView(OwnMetersOnly(provider.GetRequiredService<IMeterFactory>())));
+        services.ConfigureOpenTelemetryMeterProvider((provider, metrics) => metrics.AddView(MetricStreams(
+            provider.GetRequiredService<IMeterFactory>(),
+            MetricSeriesLimit.Configured(provider.GetRequiredService<IConfiguration>()))));
 
         // Spans are only recorded when there is somewhere to send them: a tracer without an
         // exporter costs every event an allocation and a lock for nothing. traceparent is sent
@@ -170,14 +173,25 @@ public static class TriggersHostExtensions
     }
 
     /// <summary>
-    /// A view that drops the instruments of meters another host's <see cref="IMeterFactory"/> made.
-    /// OpenTelemetry listens to every meter of a name in the process, so with several hosts in one
-    /// process (triggers-dev, tests) a worker's /metrics reported the others' measurements too, and
-    /// once the host whose instrument opened a metric stream stopped, the stream ended for every
-    /// host (a worker's own Triggers metrics vanished from its /metrics).
+    /// The one view of every worker. It drops the instruments of meters another host's
+    /// <see cref="IMeterFactory"/> made: OpenTelemetry listens to every meter of a name in the
+    /// process, so with several hosts in one process (triggers-dev, tests) a worker's /metrics
+    /// reported the others' measurements too, and once the host whose instrument opened a metric
+    /// stream stopped, the stream ended for every host (a worker's own Triggers metrics vanished
+    /// from its /metrics). The worker's own Triggers instruments keep
+    /// <c>Triggers:Metrics:CardinalityLimit</c> series instead of OpenTelemetry's 2,000, past which
+    /// the series of more triggers (or Kafka partitions) would be merged into one.
     /// </summary>
-    private static Func<Instrument, MetricStreamConfiguration?> OwnMetersOnly(IMeterFactory own) =>
-        instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, own) ? null : MetricStreamConfiguration.Drop;
+    private static Func<Instrument, MetricStreamConfiguration?> MetricStreams(IMeterFactory own, int cardinalityLimit)
+    {
+        var perTrigger = new MetricStreamConfiguration { CardinalityLimit = cardinalityLimit };
+        return instrument => instrument.Meter.Scope is not null && !ReferenceEquals(instrument.Meter.Scope, own)
+            ? MetricStreamConfiguration.Drop
+            : IsTriggersMeter(instrument.Meter.Name) ? perTrigger : null;
+    }
+
+    private static bool IsTriggersMeter(string name) =>
+        name == TriggerMetrics.MeterName || name.StartsWith(TriggerMetrics.MeterName + ".", StringComparison.Ordinal);
 
     private static MeterProviderBuilder AddRuntimeInstrumentationIfAvailable(this MeterProviderBuilder metrics) =>
         metrics.AddMeter("System.Runtime");
