@@ -28,14 +28,14 @@ internal static class Interleaved
             {
                 self.Refresh();
                 var allocatedBefore = await c.Process.AllocatedBytesAsync();
-                var (selfBefore, before, natsBefore) = (self.TotalProcessorTime, c.Process.CpuSeconds, WorkerProcess.ProcessCpuSeconds(natsPid));
+                var (selfBefore, before, natsBefore) = (self.TotalProcessorTime, c.Process.CpuSeconds, ProcStat.CpuSeconds(natsPid));
                 var run = await MeasureAsync(c, () => NatsScenarios.PublishAndWaitAsync(natsUrl, c.Subject, function, n, payload, rate: null));
                 self.Refresh();
                 var cpuUs = (c.Process.CpuSeconds - before) * 1e6 / n;
                 var allocated = await c.Process.AllocatedBytesAsync() - allocatedBefore is { } bytes ? string.Create(CultureInfo.InvariantCulture, $", allocated {bytes / n:0} B/msg") : "";
                 turns[c.Mode].Add((run.Rate, cpuUs));
                 rows.Add(new Row(scenario, $"{c.Mode} (round {round})", n, run.Rate, run.P50, run.P99, c.Process.PeakRssMb, c.Process.CpuSeconds, string.Create(CultureInfo.InvariantCulture,
-                    $"CPU us/msg: {c.Mode} {cpuUs:0.0}, nats-server {(WorkerProcess.ProcessCpuSeconds(natsPid) - natsBefore) * 1e6 / n:0.0}, publisher + function {(self.TotalProcessorTime - selfBefore).TotalMicroseconds / n:0.0}{allocated}")));
+                    $"CPU us/msg: {c.Mode} {cpuUs:0.0}, nats-server {(ProcStat.CpuSeconds(natsPid) - natsBefore) * 1e6 / n:0.0}, publisher + function {(self.TotalProcessorTime - selfBefore).TotalMicroseconds / n:0.0}{allocated}")));
             }
         }
 
