@@ -45,6 +45,6 @@ public sealed partial class MetricSeriesLimit(IOptions<TriggersOptions> options,
         }
     }
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Metric {Instrument} reports {Series} series, at or past Triggers:Metrics:CardinalityLimit ({Limit}): series past the limit are merged into one labelled otel_metric_overflow=\"true\" until the worker restarts, and per-trigger metrics with as many triggers go the same way. Raise Triggers:Metrics:CardinalityLimit (each series costs about 100 bytes per metric, reserved at start) or spread the triggers over workers (Triggers:TriggerSelector)")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Metric {Instrument} reports {Series} series, at or past Triggers:Metrics:CardinalityLimit ({Limit}): series past the limit are merged into one labelled otel_metric_overflow=\"true\" until the worker restarts, and per-trigger metrics with as many triggers go the same way. Raise Triggers:Metrics:CardinalityLimit (each series is reserved at start, about 100 bytes per metric) or spread the triggers over workers (Triggers:TriggerSelector)")]
     private static partial void LogLimitReached(ILogger logger, string instrument, int series, int limit);
 }
