@@ -8,14 +8,18 @@ namespace Triggers.Benchmarks;
 /// <summary>
 /// <c>kafka-scale</c>: one worker with N KafkaTriggers on one 8-partition topic of a 3-broker mock
 /// cluster, each trigger its own consumer group (one shared function: the cost measured is the
-/// consumers'). Each trigger first delivers one probe record per partition, then a steady trickle
-/// flows for <see cref="Trickle"/>. Run for 1, 200 and N triggers, so the cost per trigger is the slope.
+/// consumers'). Each trigger first delivers one probe record per partition; the worker then idles
+/// for <see cref="Idle"/> (what consumers cost doing nothing), then a steady trickle flows for
+/// <see cref="Trickle"/>. Run for 1, 200 and N triggers, so the cost per trigger is the slope. With
+/// <c>BENCH_BASELINE</c> another build takes its turn after each size.
 /// </summary>
 internal static class KafkaScaleScenario
 {
     private const int Partitions = 8;
     private const int Brokers = 3;
     private static readonly TimeSpan Trickle = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
+    private static int _runs;
     private static readonly TimeSpan TrickleEvery = TimeSpan.FromMilliseconds(500);
 
     public static async Task<IReadOnlyList<Row>> RunAsync(int n)
@@ -28,9 +32,15 @@ internal static class KafkaScaleScenario
         var sizes = Environment.GetEnvironmentVariable("BENCH_KAFKA_SCALE_SIZES") is { Length: > 0 } list
             ? list.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))
             : new[] { 1, Math.Min(200, n), n }.Distinct();
+        var baseline = Baseline.DllOf("Triggers.Kafka");
+        var baselineRows = new List<Row>();
         foreach (var size in sizes)
         {
-            rows.Add((size, await RunOnceAsync(size, cluster, function, producer)));
+            rows.Add((size, await RunOnceAsync(size, cluster, function, producer, dll: null)));
+            if (baseline is not null)
+            {
+                baselineRows.Add(await RunOnceAsync(size, cluster, function, producer, baseline));
+            }
         }
 
         var first = rows[0];
@@ -41,12 +51,14 @@ internal static class KafkaScaleScenario
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slope {first.Triggers} -> {last.Triggers} triggers: {perTrigger:0} KiB peak RSS per trigger"));
         }
 
-        return [.. rows.Select(r => r.Row)];
+        return [.. rows.Select(r => r.Row), .. baselineRows];
     }
 
-    private static async Task<Row> RunOnceAsync(int n, KafkaMockCluster cluster, BenchFunction function, IProducer<Null, byte[]> producer)
+    private static async Task<Row> RunOnceAsync(int n, KafkaMockCluster cluster, BenchFunction function, IProducer<Null, byte[]> producer, string? dll)
     {
-        var topic = $"kafka-scale-{n}";
+        var side = dll is null ? "" : "baseline: ";
+        // A topic (and so consumer groups) of its own for every run: a size may be run more than once.
+        var topic = $"kafka-scale-{n}-{++_runs}";
         cluster.CreateTopic(topic, Partitions);
         var payload = Load.Payload();
         for (var p = 0; p < Partitions; p++)
@@ -77,11 +89,16 @@ internal static class KafkaScaleScenario
         });
 
         var started = Stopwatch.GetTimestamp();
-        await using var worker = await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={cluster.BootstrapServers}", .. ExtraArgs()], TimeSpan.FromMinutes(10));
+        await using var worker = await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={cluster.BootstrapServers}", .. ExtraArgs()], TimeSpan.FromMinutes(10), dll);
         var ready = Stopwatch.GetElapsedTime(started).TotalSeconds;
         using var sampler = new ThreadSampler(worker.Id);
         long expected = (long)n * Partitions;
         var probed = await WaitAsync(function, expected, started);
+
+        // Idle: every consumer caught up, no record flowing; a measurement window, not a wait for a condition.
+        var idleBefore = worker.CpuSeconds;
+        await Task.Delay(Idle);
+        var cpuIdle = worker.CpuSeconds - idleBefore;
 
         // The steady trickle: every consumer keeps fetching and settling records.
         var cpuBefore = worker.CpuSeconds;
@@ -99,9 +116,9 @@ internal static class KafkaScaleScenario
         var drained = await WaitAsync(function, expected, started);
         var cpuTrickle = worker.CpuSeconds - cpuBefore;
         var rss = worker.PeakRssMb;
-        return new Row("kafka-scale", $"{n} triggers, 8 partitions, 3 brokers", (int)expected, double.NaN, double.NaN, double.NaN, rss, worker.CpuSeconds,
+        return new Row("kafka-scale", $"{side}{n} triggers, 8 partitions, 3 brokers", (int)expected, double.NaN, double.NaN, double.NaN, rss, worker.CpuSeconds,
             string.Create(CultureInfo.InvariantCulture,
-                $"ready {ready:0.0} s, all probes {probed} s, trickle drained {drained} s; threads {sampler.Peak} ({(sampler.Peak - 0.0) / n:0.0}/trigger); {rss * 1024 / n:0} KiB RSS/trigger; trickle {sent} records x {n}: {cpuTrickle:0.00} CPU s in {Trickle.TotalSeconds:0} s"));
+                $"ready {ready:0.0} s, all probes {probed} s, trickle drained {drained} s; threads {sampler.Peak} ({(sampler.Peak - 0.0) / n:0.0}/trigger); {rss * 1024 / n:0} KiB RSS/trigger; idle {cpuIdle:0.00} CPU s in {Idle.TotalSeconds:0} s; trickle {sent} records x {n}: {cpuTrickle:0.00} CPU s in {Trickle.TotalSeconds:0} s"));
     }
 
     /// <summary>Seconds since <paramref name="started"/> until the function got <paramref name="count"/> requests, or how many it got in 5 minutes.</summary>

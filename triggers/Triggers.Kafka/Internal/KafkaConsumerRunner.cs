@@ -17,6 +17,7 @@ namespace Triggers.Kafka.Internal;
 internal sealed class KafkaConsumerRunner : IAsyncDisposable
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxIdlePollTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(20);
 
     private readonly KafkaSubscriptionPlan _plan;
@@ -29,6 +30,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
+    private readonly TimeSpan _idlePollTimeout;
     private volatile Error? _fatal;
     private volatile bool _started;
 
@@ -43,6 +45,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
         _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
+        _idlePollTimeout = _options.CommitInterval < PollTimeout ? PollTimeout : _options.CommitInterval > MaxIdlePollTimeout ? MaxIdlePollTimeout : _options.CommitInterval;
     }
 
     public KafkaSubscriptionPlan Plan => _plan;
@@ -213,7 +216,11 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
             ConsumeResult<byte[], byte[]>? record;
             try
             {
-                record = consumer.Consume(PollTimeout);
+                // Holding nothing, the loop has nothing to store or resume until a record or a
+                // callback (rebalance, commit) arrives, and either ends the poll at once: a sparse
+                // consumer wakes at the lag-sampling interval instead of ten times a second (with
+                // hundreds of consumers per worker, those wake-ups were much of its CPU).
+                record = consumer.Consume(_partitions.Gauge.Buffered == 0 ? _idlePollTimeout : PollTimeout);
             }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
