@@ -216,10 +216,11 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
             ConsumeResult<byte[], byte[]>? record;
             try
             {
-                // Holding nothing, the loop has nothing to store or resume until a record or a
-                // callback (rebalance, commit) arrives, and either ends the poll at once: a sparse
-                // consumer wakes at the lag-sampling interval instead of ten times a second (with
-                // hundreds of consumers per worker, those wake-ups were much of its CPU).
+                // Holding nothing, the loop has nothing to store or resume: a record ends the poll
+                // at once, and librdkafka runs rebalance and commit callbacks inside it without
+                // waiting. Only a stop, a fatal error and the lag sample wait for the poll to end,
+                // so a sparse consumer wakes at the lag-sampling interval instead of ten times a
+                // second (with hundreds of consumers per worker, those wake-ups were much of its CPU).
                 record = consumer.Consume(_partitions.Gauge.Buffered == 0 ? _idlePollTimeout : PollTimeout);
             }
             catch (ConsumeException e) when (!e.Error.IsFatal)
