@@ -45,7 +45,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
         _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
-        _idlePollTimeout = _options.CommitInterval < PollTimeout ? PollTimeout : _options.CommitInterval > MaxIdlePollTimeout ? MaxIdlePollTimeout : _options.CommitInterval;
+        _idlePollTimeout = TimeSpan.FromTicks(Math.Clamp(_options.CommitInterval.Ticks, PollTimeout.Ticks, MaxIdlePollTimeout.Ticks));
     }
 
     public KafkaSubscriptionPlan Plan => _plan;
