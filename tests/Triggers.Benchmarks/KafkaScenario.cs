@@ -33,9 +33,10 @@ internal static class KafkaScenario
 
     public static async Task<IReadOnlyList<Row>> RunAsync(int n, int rounds)
     {
+        var payload = Load.Payload();
+        var (warm, spare) = MockTopicCapacity.Plan(n, Overshoot, Partitions, payload.Length);
         using var cluster = KafkaMockCluster.Start(brokers: 1);
         await using var function = await BenchFunction.StartAsync();
-        var payload = Load.Payload();
         var rows = new List<Row> { await Load.DirectAsync("kafka", function, n, payload) };
 
         // One topic for every run (each run reads it whole with its own group): warm-up records, then the
@@ -45,10 +46,10 @@ internal static class KafkaScenario
         // After those, a run goes on warming up until the JIT's tiering thread is quiet (at most
         // `spare` records more): under load, tiering lagged behind the warm-up records and took 20-28%
         // of the worker's CPU inside the measured window (perf), against 1% of the bare bridge's.
-        var warm = Math.Max(n / 2, 20_000);
-        var spare = 2 * warm;
+        // Both are cut to what the mock cluster keeps of one topic (MockTopicCapacity, above).
         cluster.CreateTopic(Topic, partitions: Partitions);
         await ProduceAsync(cluster.BootstrapServers, Topic, warm + spare + n + Overshoot, payload);
+        MockTopicCapacity.EnsureNothingDropped(cluster.BootstrapServers, Topic, Partitions);
 
         var runs = Modes.ToDictionary(m => m, _ => new List<Run>());
 

@@ -30,19 +30,18 @@ var scenarios = scenario == "all" ? new[] { "nats", "jetstream", "nats-slow", "k
 foreach (var s in scenarios)
 {
     Console.WriteLine($"== {s}");
-    var result = s switch
+    IReadOnlyList<Row> result;
+    try
     {
-        "nats" => await NatsScenarios.ThroughputAsync(n ?? 100_000, rounds, baselines: true),
-        "nats-bare" => await NatsScenarios.ThroughputAsync(n ?? 100_000, rounds, baselines: false),
-        "jetstream" => await JetStreamScenario.RunAsync(n ?? 100_000, rounds),
-        "nats-slow" => await NatsScenarios.SlowFunctionAsync(n ?? 20_000),
-        "kafka" => await KafkaScenario.RunAsync(n ?? 100_000, rounds),
-        "kafka-scale" => await KafkaScaleScenario.RunAsync(n ?? 1_000),
-        "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
-        "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
-        "polly-ab" => await PollyAbScenario.RunAsync(n ?? 50_000, Option("--pairs") is { } pairs ? int.Parse(pairs, CultureInfo.InvariantCulture) : 6),
-        _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-bare, jetstream, nats-slow, kafka, kafka-scale, triggers-scale, cron-scale, polly-ab, all)"),
-    };
+        result = await RunScenarioAsync(s);
+    }
+    catch (ArgumentException e)
+    {
+        // A scenario that cannot run as asked (unknown name, --n too large) says why, without a stack trace.
+        await Console.Error.WriteLineAsync(e.Message);
+        return 2;
+    }
+
     rows.AddRange(result);
     Table.Print(result);
 }
@@ -57,6 +56,20 @@ string? Option(string name)
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+async Task<IReadOnlyList<Row>> RunScenarioAsync(string s) => s switch
+{
+    "nats" => await NatsScenarios.ThroughputAsync(n ?? 100_000, rounds, baselines: true),
+    "nats-bare" => await NatsScenarios.ThroughputAsync(n ?? 100_000, rounds, baselines: false),
+    "jetstream" => await JetStreamScenario.RunAsync(n ?? 100_000, rounds),
+    "nats-slow" => await NatsScenarios.SlowFunctionAsync(n ?? 20_000),
+    "kafka" => await KafkaScenario.RunAsync(n ?? 100_000, rounds),
+    "kafka-scale" => await KafkaScaleScenario.RunAsync(n ?? 1_000),
+    "triggers-scale" => await ScaleScenarios.TriggersAsync(n ?? 10_000),
+    "cron-scale" => await ScaleScenarios.CronAsync(n ?? 10_000),
+    "polly-ab" => await PollyAbScenario.RunAsync(n ?? 50_000, Option("--pairs") is { } pairs ? int.Parse(pairs, CultureInfo.InvariantCulture) : 6),
+    _ => throw new ArgumentException($"unknown scenario '{s}' (nats, nats-bare, jetstream, nats-slow, kafka, kafka-scale, triggers-scale, cron-scale, polly-ab, all)"),
+};
 
 /// <summary>Prints rows as an aligned table.</summary>
 internal static class Table
