@@ -4,13 +4,15 @@ namespace Triggers.Benchmarks;
 
 /// <summary>
 /// What the bare bridges share: the line a child prints once it is subscribed, and one POST per
-/// message with the body and the latency stamp (no contract headers, no retries, no metrics).
+/// message with the body and the latency stamp (no retries, no metrics; contract headers only in the
+/// <c>contract</c> variant).
 /// </summary>
 internal static class BareBridge
 {
     public const string Ready = "bare-bridge-ready";
 
-    public static async Task PostAsync(HttpClient http, Uri function, byte[]? body, NatsHeaders? headers)
+    /// <summary>One POST; with <paramref name="contractSubject"/>, plus the worker's request headers for that subject.</summary>
+    public static async Task PostAsync(HttpClient http, Uri function, byte[]? body, NatsHeaders? headers, string? contractSubject = null)
     {
         var content = new ByteArrayContent(body ?? []);
         content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
@@ -18,6 +20,11 @@ internal static class BareBridge
         if (headers is not null && headers.TryGetValue(BenchFunction.SentHeader, out var sent))
         {
             request.Headers.TryAddWithoutValidation(BenchFunction.SentHeader, sent.ToString());
+        }
+
+        if (contractSubject is not null)
+        {
+            ContractHeaders.Add(request, contractSubject, "nats");
         }
 
         using var response = await http.SendAsync(request);

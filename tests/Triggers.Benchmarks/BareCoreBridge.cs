@@ -3,12 +3,13 @@ using NATS.Client.Core;
 namespace Triggers.Benchmarks;
 
 /// <summary>
-/// The bare core NATS bridge (<c>bare-core URL SUBJECT FUNCTION</c>, a child process): one NATS.Net
-/// subscription feeding <see cref="Load.Concurrency"/> concurrent HttpClient POSTs.
+/// The bare core NATS bridge (<c>bare-core URL SUBJECT FUNCTION [contract]</c>, a child process): one NATS.Net
+/// subscription feeding <see cref="Load.Concurrency"/> concurrent HttpClient POSTs; with <c>contract</c>,
+/// each POST carries the worker's request headers (<see cref="ContractHeaders"/>).
 /// </summary>
 internal static class BareCoreBridge
 {
-    public static async Task RunAsync(string natsUrl, string subject, Uri function)
+    public static async Task RunAsync(string natsUrl, string subject, Uri function, bool contract)
     {
         using var http = Load.Client();
         await using var nats = new NatsConnection(new NatsOpts { Url = natsUrl, SubPendingChannelCapacity = 1_000_000, ConnectTimeout = TimeSpan.FromSeconds(30) });
@@ -27,7 +28,7 @@ internal static class BareCoreBridge
         {
             try
             {
-                await BareBridge.PostAsync(http, function, msg.Data, msg.Headers);
+                await BareBridge.PostAsync(http, function, msg.Data, msg.Headers, contract ? msg.Subject : null);
             }
             catch (Exception e)
             {

@@ -8,16 +8,18 @@ namespace Triggers.Benchmarks;
 /// so its CPU is its own. A consumer loop feeds concurrent HttpClient POSTs of the record's value to
 /// the function; each offset is stored after its answer and auto-commit commits stored offsets.
 /// <c>unordered</c>: <see cref="Load.Concurrency"/> POSTs in flight. <c>partition</c>: one in flight
-/// per partition, the bound of the worker's partition ordering. No headers, no retries, no metrics.
+/// per partition, the bound of the worker's partition ordering. No headers, no retries, no metrics;
+/// with a sixth argument <c>contract</c>, the worker's request headers (<see cref="ContractHeaders"/>).
 /// </summary>
 internal static class BareKafkaBridge
 {
     public const string Command = "bare-kafka";
 
-    /// <summary>Arguments: bootstrap servers, topic, consumer group, function URL, ordering (unordered or partition). Runs until killed.</summary>
+    /// <summary>Arguments: bootstrap servers, topic, consumer group, function URL, ordering (unordered or partition), optionally <c>contract</c>. Runs until killed.</summary>
     public static int Run(string[] args)
     {
         var (bootstrap, topic, group, url, ordering) = (args[0], args[1], args[2], new Uri(args[3]), args[4]);
+        var contract = args.Length > 5 && args[5] == "contract";
         using var http = Load.Client();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -30,7 +32,14 @@ internal static class BareKafkaBridge
         var lanes = new Dictionary<int, Channel<ConsumeResult<byte[], byte[]>>>();
         async Task PostAsync(ConsumeResult<byte[], byte[]> record)
         {
-            using var response = await http.PostAsync(url, new ByteArrayContent(record.Message.Value));
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(record.Message.Value) };
+            if (contract)
+            {
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+                ContractHeaders.Add(request, record.Topic, "kafka");
+            }
+
+            using var response = await http.SendAsync(request);
             response.EnsureSuccessStatusCode();
             consumer.StoreOffset(record);
         }

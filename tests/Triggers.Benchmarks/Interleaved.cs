@@ -46,13 +46,15 @@ internal static class Interleaved
                 string.Create(CultureInfo.InvariantCulture, $"CPU {Median(t.Select(x => x.CpuUs)):0.0} us/msg (rounds {string.Join(" / ", t.Select(x => x.CpuUs.ToString("0.0", CultureInfo.InvariantCulture)))})")));
         }
 
-        // Every side against the first (the bare bridge).
+        // Every side against the first (the bare bridge), and the workers also against the bare bridge
+        // that sends their headers (contender "contract", BENCH_BARE_CONTRACT=1) when it ran.
         foreach (var other in contenders.Skip(1))
         {
-            var (bare, worker) = (turns[contenders[0].Mode], turns[other.Mode]);
-            var ratios = worker.Zip(bare, (w, b) => w.Rate / b.Rate).ToList();
-            rows.Add(new Row(scenario, $"{other.Mode} / {contenders[0].Mode}", n * rounds, double.NaN, double.NaN, double.NaN, Note: string.Create(CultureInfo.InvariantCulture,
-                $"rate {Median(worker.Select(x => x.Rate)) / Median(bare.Select(x => x.Rate)):0.00}x (per round {string.Join(" / ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}); CPU per msg {Median(worker.Select(x => x.CpuUs)) / Median(bare.Select(x => x.CpuUs)):0.00}x")));
+            rows.Add(Versus(scenario, n * rounds, other.Mode, turns[other.Mode], contenders[0].Mode, turns[contenders[0].Mode]));
+            if (other.Mode is not "contract" && turns.TryGetValue("contract", out var contract))
+            {
+                rows.Add(Versus(scenario, n * rounds, other.Mode, turns[other.Mode], "contract", contract));
+            }
         }
 
         foreach (var c in contenders)
@@ -82,6 +84,14 @@ internal static class Interleaved
         {
             throw new TimeoutException($"{c.Mode}: {e.Message}; its output:\n{c.Process.Output}", e);
         }
+    }
+
+    /// <summary>One side's rate and CPU per message against another's: medians, and the rate ratio per round.</summary>
+    private static Row Versus(string scenario, int n, string mode, List<(double Rate, double CpuUs)> side, string baseMode, List<(double Rate, double CpuUs)> against)
+    {
+        var ratios = side.Zip(against, (w, b) => w.Rate / b.Rate).ToList();
+        return new Row(scenario, $"{mode} / {baseMode}", n, double.NaN, double.NaN, double.NaN, Note: string.Create(CultureInfo.InvariantCulture,
+            $"rate {Median(side.Select(x => x.Rate)) / Median(against.Select(x => x.Rate)):0.00}x (per round {string.Join(" / ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}); CPU per msg {Median(side.Select(x => x.CpuUs)) / Median(against.Select(x => x.CpuUs)):0.00}x"));
     }
 
     /// <summary>The median of <paramref name="values"/> (NaN when there are none).</summary>

@@ -26,10 +26,20 @@ internal static class KafkaScenario
     /// </summary>
     private static readonly string? BaselineDll = Benchmarks.Baseline.DllOf("Triggers.Kafka");
 
-    /// <summary>The modes of one round, in the order they run: each worker mode beside the bare bridge it is held against.</summary>
-    private static readonly (string Kind, string Ordering)[] Modes = BaselineDll is null
-        ? [("bare", "unordered"), ("triggers", "unordered"), ("triggers", "key"), ("bare", "partition"), ("triggers", "partition")]
-        : [("bare", "unordered"), ("triggers", "unordered"), ("baseline", "unordered"), ("triggers", "key"), ("baseline", "key"), ("bare", "partition"), ("triggers", "partition"), ("baseline", "partition")];
+    /// <summary>
+    /// The modes of one round, in the order they run: each worker mode beside the bare bridge it is
+    /// held against; with <see cref="ContractHeaders.Variable"/>=1 also the bare bridge sending the
+    /// worker's headers (kind <c>contract</c>), and with a baseline build its turns.
+    /// </summary>
+    private static readonly (string Kind, string Ordering)[] Modes =
+    [
+        ("bare", "unordered"), .. Contract("unordered"), ("triggers", "unordered"), .. Baseline("unordered"), ("triggers", "key"), .. Baseline("key"),
+        ("bare", "partition"), .. Contract("partition"), ("triggers", "partition"), .. Baseline("partition"),
+    ];
+
+    private static (string, string)[] Contract(string ordering) => ContractHeaders.Enabled ? [("contract", ordering)] : [];
+
+    private static (string, string)[] Baseline(string ordering) => BaselineDll is null ? [] : [("baseline", ordering)];
 
     public static async Task<IReadOnlyList<Row>> RunAsync(int n, int rounds)
     {
@@ -88,6 +98,11 @@ internal static class KafkaScenario
                 (_, "partition") => $"{rate / bound:0.00} x its bound (bare, 1 in flight per partition); ",
                 _ => $"{rate / bare:0.00} x bare; ",
             };
+            if (mode.Kind is "triggers" or "baseline" && runs.TryGetValue(("contract", mode.Ordering == "key" ? "unordered" : mode.Ordering), out var contract))
+            {
+                versus += $"{rate / Interleaved.Median(contract.Select(r => r.Rate)):0.00} x bare with the contract headers; ";
+            }
+
             var cpu = Interleaved.Median(list.Select(r => r.CpuUsPerEvent));
             rows.Add(new Row("kafka", $"{mode.Kind} ({mode.Ordering})", n, rate, double.NaN, double.NaN, list.Max(r => r.PeakRssMb), Interleaved.Median(list.Select(r => r.CpuSeconds)),
                 string.Create(CultureInfo.InvariantCulture,
@@ -101,7 +116,7 @@ internal static class KafkaScenario
     {
         function.Reset();
         var name = $"bench-{kind}-{ordering}-{round}";
-        using var manifests = kind == "bare" ? null : Manifests.Create(y => y.Append(Manifests.BenchFunction(function.Url)).Append(CultureInfo.InvariantCulture, $$$"""
+        using var manifests = kind is "bare" or "contract" ? null : Manifests.Create(y => y.Append(Manifests.BenchFunction(function.Url)).Append(CultureInfo.InvariantCulture, $$$"""
             apiVersion: kubeless.io/v1beta1
             kind: KafkaTrigger
             metadata:
@@ -115,7 +130,7 @@ internal static class KafkaScenario
 
             """));
         await using var worker = manifests is null ? null : await WorkerProcess.StartAsync("Triggers.Kafka", [.. Manifests.Args(manifests.Path), $"--Kafka:BootstrapServers={bootstrap}"], TimeSpan.FromMinutes(3), kind == "baseline" ? BaselineDll : null);
-        await using var bare = manifests is null ? await WorkerProcess.StartBareAsync(BareKafkaBridge.Command, [bootstrap, Topic, name, function.Url.ToString(), ordering], TimeSpan.FromSeconds(60)) : null;
+        await using var bare = manifests is null ? await WorkerProcess.StartBareAsync(BareKafkaBridge.Command, [bootstrap, Topic, name, function.Url.ToString(), ordering, kind], TimeSpan.FromSeconds(60)) : null;
         var process = worker ?? bare!;
 
         await WaitForAsync(function, warm, name);

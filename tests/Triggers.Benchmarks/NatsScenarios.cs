@@ -37,8 +37,17 @@ internal static class NatsScenarios
                 await using var baseline = Baseline.DllOf("Triggers.Nats") is { } baselineDll
                     ? await WorkerProcess.StartAsync("Triggers.Nats", [.. Manifests.Args(baseManifests.Path), $"--Nats:Url={nats.Url}"], TimeSpan.FromSeconds(60), baselineDll)
                     : null;
+                // BENCH_BARE_CONTRACT=1: the bare bridge sending the worker's headers takes its turns too.
+                await using var contract = ContractHeaders.Enabled
+                    ? await WorkerProcess.StartBareAsync("bare-core", [nats.Url, "bench.contract", function.Url.ToString(), "contract"], TimeSpan.FromSeconds(60))
+                    : null;
                 var versus = await Interleaved.RunAsync("nats", nats.Url, nats.ProcessId, function, payload, n, rounds,
-                    [new Contender("bare", bare, "bench.bare"), .. baseline is null ? Array.Empty<Contender>() : [new Contender("baseline", baseline, "bench.base")], new Contender("triggers", worker, "bench.triggers")]);
+                    [
+                        new Contender("bare", bare, "bench.bare"),
+                        .. contract is null ? Array.Empty<Contender>() : [new Contender("contract", contract, "bench.contract")],
+                        .. baseline is null ? Array.Empty<Contender>() : [new Contender("baseline", baseline, "bench.base")],
+                        new Contender("triggers", worker, "bench.triggers"),
+                    ]);
                 rows.AddRange(versus);
                 if (direct is null)
                 {

@@ -5,14 +5,14 @@ using Triggers.Benchmarks;
 // dotnet run -c Release --project tests/Triggers.Benchmarks -- SCENARIO [--n N] [--rounds R] [--pairs P] [--out FILE]
 // Scenarios: nats, nats-bare, jetstream, nats-slow, kafka, kafka-scale, triggers-scale, cron-scale, all, or a comma-separated list (e.g. kafka,kafka);
 // polly-ab (not in all): DeliveryHandler against a Polly.Core pipeline, P alternating pairs of N messages.
-// The bare bridges run as child processes of this program: bare-core URL SUBJECT FUNCTION, bare-jetstream URL STREAM SUBJECT FUNCTION,
+// The bare bridges run as child processes of this program: bare-core URL SUBJECT FUNCTION [contract], bare-jetstream URL STREAM SUBJECT FUNCTION,
 // and `bare-kafka ...` (BareKafkaBridge), which the kafka scenario starts.
 switch (args)
 {
     case [BareKafkaBridge.Command, .. var bareArgs]:
         return BareKafkaBridge.Run(bareArgs);
-    case ["bare-core", var url, var subject, var function]:
-        await BareCoreBridge.RunAsync(url, subject, new Uri(function));
+    case ["bare-core", var url, var subject, var function, .. var rest]:
+        await BareCoreBridge.RunAsync(url, subject, new Uri(function), contract: rest is ["contract"]);
         return 0;
     case ["bare-jetstream", var url, var stream, var subject, var function]:
         await BareJetStreamBridge.RunAsync(url, stream, subject, new Uri(function));
