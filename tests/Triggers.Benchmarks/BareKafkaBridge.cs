@@ -19,7 +19,7 @@ internal static class BareKafkaBridge
     public static int Run(string[] args)
     {
         var (bootstrap, topic, group, url, ordering) = (args[0], args[1], args[2], new Uri(args[3]), args[4]);
-        var contract = args.Length > 5 && args[5] == "contract";
+        var contract = args.Length > 5 && args[5] == ContractHeaders.Kind;
         using var http = Load.Client();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {

@@ -11,8 +11,11 @@ namespace Triggers.Benchmarks;
 /// </summary>
 internal static class ContractHeaders
 {
-    /// <summary>Set on the benchmark program: the kafka scenario adds the bare bridge with the contract beside the bare one.</summary>
+    /// <summary>Set on the benchmark program: the kafka and nats-bare scenarios add the bare bridge with the contract beside the bare one.</summary>
     public const string Variable = "BENCH_BARE_CONTRACT";
+
+    /// <summary>The name of that side in the results, and the argument that turns the headers on in a bare bridge's command line.</summary>
+    public const string Kind = "contract";
 
     public static bool Enabled => Environment.GetEnvironmentVariable(Variable) == "1";
 

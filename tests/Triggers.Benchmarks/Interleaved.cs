@@ -51,9 +51,9 @@ internal static class Interleaved
         foreach (var other in contenders.Skip(1))
         {
             rows.Add(Versus(scenario, n * rounds, other.Mode, turns[other.Mode], contenders[0].Mode, turns[contenders[0].Mode]));
-            if (other.Mode is not "contract" && turns.TryGetValue("contract", out var contract))
+            if (other.Mode is not ContractHeaders.Kind && turns.TryGetValue(ContractHeaders.Kind, out var contract))
             {
-                rows.Add(Versus(scenario, n * rounds, other.Mode, turns[other.Mode], "contract", contract));
+                rows.Add(Versus(scenario, n * rounds, other.Mode, turns[other.Mode], ContractHeaders.Kind, contract));
             }
         }
 

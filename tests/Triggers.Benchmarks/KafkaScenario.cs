@@ -37,7 +37,7 @@ internal static class KafkaScenario
         ("bare", "partition"), .. Contract("partition"), ("triggers", "partition"), .. Baseline("partition"),
     ];
 
-    private static (string, string)[] Contract(string ordering) => ContractHeaders.Enabled ? [("contract", ordering)] : [];
+    private static (string, string)[] Contract(string ordering) => ContractHeaders.Enabled ? [(ContractHeaders.Kind, ordering)] : [];
 
     private static (string, string)[] Baseline(string ordering) => BaselineDll is null ? [] : [("baseline", ordering)];
 
@@ -98,7 +98,7 @@ internal static class KafkaScenario
                 (_, "partition") => $"{rate / bound:0.00} x its bound (bare, 1 in flight per partition); ",
                 _ => $"{rate / bare:0.00} x bare; ",
             };
-            if (mode.Kind is "triggers" or "baseline" && runs.TryGetValue(("contract", mode.Ordering == "key" ? "unordered" : mode.Ordering), out var contract))
+            if (mode.Kind is "triggers" or "baseline" && runs.TryGetValue((ContractHeaders.Kind, mode.Ordering == "key" ? "unordered" : mode.Ordering), out var contract))
             {
                 versus += $"{rate / Interleaved.Median(contract.Select(r => r.Rate)):0.00} x bare with the contract headers; ";
             }
@@ -116,7 +116,7 @@ internal static class KafkaScenario
     {
         function.Reset();
         var name = $"bench-{kind}-{ordering}-{round}";
-        using var manifests = kind is "bare" or "contract" ? null : Manifests.Create(y => y.Append(Manifests.BenchFunction(function.Url)).Append(CultureInfo.InvariantCulture, $$$"""
+        using var manifests = kind is "bare" or ContractHeaders.Kind ? null : Manifests.Create(y => y.Append(Manifests.BenchFunction(function.Url)).Append(CultureInfo.InvariantCulture, $$$"""
             apiVersion: kubeless.io/v1beta1
             kind: KafkaTrigger
             metadata:

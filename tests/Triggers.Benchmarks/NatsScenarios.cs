@@ -39,12 +39,12 @@ internal static class NatsScenarios
                     : null;
                 // BENCH_BARE_CONTRACT=1: the bare bridge sending the worker's headers takes its turns too.
                 await using var contract = ContractHeaders.Enabled
-                    ? await WorkerProcess.StartBareAsync("bare-core", [nats.Url, "bench.contract", function.Url.ToString(), "contract"], TimeSpan.FromSeconds(60))
+                    ? await WorkerProcess.StartBareAsync("bare-core", [nats.Url, "bench.contract", function.Url.ToString(), ContractHeaders.Kind], TimeSpan.FromSeconds(60))
                     : null;
                 var versus = await Interleaved.RunAsync("nats", nats.Url, nats.ProcessId, function, payload, n, rounds,
                     [
                         new Contender("bare", bare, "bench.bare"),
-                        .. contract is null ? Array.Empty<Contender>() : [new Contender("contract", contract, "bench.contract")],
+                        .. contract is null ? Array.Empty<Contender>() : [new Contender(ContractHeaders.Kind, contract, "bench.contract")],
                         .. baseline is null ? Array.Empty<Contender>() : [new Contender("baseline", baseline, "bench.base")],
                         new Contender("triggers", worker, "bench.triggers"),
                     ]);

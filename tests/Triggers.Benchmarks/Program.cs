@@ -12,7 +12,7 @@ switch (args)
     case [BareKafkaBridge.Command, .. var bareArgs]:
         return BareKafkaBridge.Run(bareArgs);
     case ["bare-core", var url, var subject, var function, .. var rest]:
-        await BareCoreBridge.RunAsync(url, subject, new Uri(function), contract: rest is ["contract"]);
+        await BareCoreBridge.RunAsync(url, subject, new Uri(function), contract: rest is [ContractHeaders.Kind]);
         return 0;
     case ["bare-jetstream", var url, var stream, var subject, var function]:
         await BareJetStreamBridge.RunAsync(url, stream, subject, new Uri(function));
