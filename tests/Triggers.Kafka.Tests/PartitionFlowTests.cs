@@ -68,7 +68,7 @@ public sealed class PartitionFlowTests
     public void A_Partition_Is_Paused_At_Its_Share_Of_The_Byte_Bound_And_Resumed_At_Half()
     {
         var plan = TestPlans.Minimal();
-        var budget = new BufferBudget(plan, new KafkaOptions { MaxBufferedPerPartition = 1000, MaxBufferedBytesPerConsumer = 4000 });
+        var budget = new BufferBudget(plan, new KafkaOptions { MaxBufferedPerPartition = 1000, MaxBufferedBytesPerConsumer = 4000 }, TimeProvider.System);
         using var flow = new PartitionFlow(new TopicPartition("t", 0));
 
         // Four partitions: a share of 1000 bytes each.

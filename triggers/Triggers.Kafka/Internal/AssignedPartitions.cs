@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Triggers.Kafka.Internal;
@@ -9,13 +8,13 @@ namespace Triggers.Kafka.Internal;
 /// partitions paused while they hold too much (in records or bytes), and given up (revoke, edit,
 /// stop) with a grace period for what is in flight, then committed.
 /// </summary>
-internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOptions options, PartitionDispatcher dispatcher, SettledRecords settled, ILogger logger)
+internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOptions options, PartitionDispatcher dispatcher, SettledRecords settled, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<TopicPartition, PartitionFlow> _flows = [];
     private readonly HashSet<PartitionFlow> _touched = [];
-    private readonly BufferBudget _budget = new(plan, options);
+    private readonly BufferBudget _budget = new(plan, options, time);
 
     /// <summary>What the consumer holds in memory.</summary>
     public BufferGauge Gauge { get; } = new();
@@ -31,7 +30,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         {
             if (!_flows.ContainsKey(partition))
             {
-                var flow = new PartitionFlow(partition);
+                var flow = new PartitionFlow(partition) { LastSettled = time.GetTimestamp() };
                 _flows[partition] = flow;
                 flow.Worker = dispatcher.Start(flow);
             }
@@ -56,7 +55,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
         if (flow.Buffered == 0)
         {
             // Idle until now: the time without a settle counts from here.
-            flow.LastSettled = Stopwatch.GetTimestamp();
+            flow.LastSettled = time.GetTimestamp();
         }
 
         var size = PartitionFlow.SizeOf(record);
@@ -87,7 +86,7 @@ internal sealed class AssignedPartitions(KafkaSubscriptionPlan plan, KafkaOption
             }
         }
 
-        var now = Stopwatch.GetTimestamp();
+        var now = time.GetTimestamp();
         foreach (var flow in _touched)
         {
             flow.LastSettled = now;

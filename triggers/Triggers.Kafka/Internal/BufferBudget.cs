@@ -13,15 +13,17 @@ namespace Triggers.Kafka.Internal;
 internal sealed class BufferBudget
 {
     /// <summary>While the consumer holds its budget, a partition none of whose records settled for this long stops counting against it.</summary>
-    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(1);
 
     private readonly int _perPartition;
     private readonly long _bytes;
     private readonly int _holdRecords;
     private readonly long _holdBytes;
+    private readonly TimeProvider _time;
 
-    public BufferBudget(KafkaSubscriptionPlan plan, KafkaOptions options)
+    public BufferBudget(KafkaSubscriptionPlan plan, KafkaOptions options, TimeProvider time)
     {
+        _time = time;
         _perPartition = options.MaxBufferedPerPartition;
         _bytes = options.MaxBufferedBytesPerConsumer;
         var holds = plan.Ordering != KafkaOrdering.Partition && _perPartition >= 3;
@@ -48,7 +50,7 @@ internal sealed class BufferBudget
     {
         foreach (var flow in flows)
         {
-            if (!flow.Stuck && flow.Buffered > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(flow.LastSettled, now) >= StuckAfter)
+            if (!flow.Stuck && flow.Buffered > 0 && _time.GetElapsedTime(flow.LastSettled, now) >= StuckAfter)
             {
                 flow.Stuck = true;
             }

@@ -43,7 +43,7 @@ internal sealed class KafkaConsumerRunner : IAsyncDisposable
         var settler = new RecordSettler(plan, services, _settled);
         _handling = settler.Health;
         var dispatch = new PartitionDispatcher(plan, _options.MaxUncommittedPerPartition, settler, _logger);
-        _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, _logger);
+        _partitions = new AssignedPartitions(plan, _options, dispatch, _settled, services.Time, _logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + plan.Key };
         _idlePollTimeout = TimeSpan.FromTicks(Math.Clamp(_options.CommitInterval.Ticks, PollTimeout.Ticks, MaxIdlePollTimeout.Ticks));
     }

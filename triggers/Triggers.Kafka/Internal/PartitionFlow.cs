@@ -56,8 +56,8 @@ internal sealed class PartitionFlow(TopicPartition partition) : IDisposable
     /// <summary>Nothing of it settled for a while: it does not count against the consumer's hold budget.</summary>
     public bool Stuck { get; set; }
 
-    /// <summary>When a record of this partition last settled (or the partition was assigned), as a Stopwatch timestamp.</summary>
-    public long LastSettled { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    /// <summary>When a record of this partition last settled (or the partition was assigned, or received a record after idling), as a timestamp of the consumer's <see cref="TimeProvider"/>.</summary>
+    public long LastSettled { get; set; }
 
     public long Stored { get; set; } = -1;
 
