@@ -27,6 +27,7 @@ internal static class BareBridge
             ContractHeaders.Add(request, contractSubject, "nats");
         }
 
+        SimulatedWork.Spin();
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
     }

@@ -9,7 +9,8 @@ namespace Triggers.Benchmarks;
 /// the function; each offset is stored after its answer and auto-commit commits stored offsets.
 /// <c>unordered</c>: <see cref="Load.Concurrency"/> POSTs in flight. <c>partition</c>: one in flight
 /// per partition, the bound of the worker's partition ordering. No headers, no retries, no metrics;
-/// with a sixth argument <c>contract</c>, the worker's request headers (<see cref="ContractHeaders"/>).
+/// with a sixth argument <c>contract</c>, the worker's request headers (<see cref="ContractHeaders"/>);
+/// with <c>BENCH_BARE_SPIN_US</c>, that much busy work per record (<see cref="SimulatedWork"/>).
 /// </summary>
 internal static class BareKafkaBridge
 {
@@ -39,6 +40,7 @@ internal static class BareKafkaBridge
                 ContractHeaders.Add(request, record.Topic, "kafka");
             }
 
+            SimulatedWork.Spin();
             using var response = await http.SendAsync(request);
             response.EnsureSuccessStatusCode();
             consumer.StoreOffset(record);

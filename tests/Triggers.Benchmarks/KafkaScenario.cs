@@ -177,6 +177,12 @@ internal static class KafkaScenario
     /// </summary>
     private static Process? Perf(int pid, string name)
     {
+        if (Environment.GetEnvironmentVariable("BENCH_PERF_STAT") is { Length: > 0 } stats)
+        {
+            Directory.CreateDirectory(stats);
+            return BackgroundTool.Start("perf", ["stat", "--per-thread", "-e", "context-switches,task-clock", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", Path.Combine(stats, name + ".txt"), "--", "sleep", "5"]);
+        }
+
         if (Environment.GetEnvironmentVariable("BENCH_PERF") is not { Length: > 0 } folder)
         {
             return null;
