@@ -92,6 +92,21 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
+    public void Fetch_Queue_Backoff_Reaches_Librdkafka_And_An_Out_Of_Range_Value_Names_The_Key()
+    {
+        var negative = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka:9092", FetchQueueBackoff = TimeSpan.FromMilliseconds(-1) });
+        var tooLong = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka:9092", FetchQueueBackoff = TimeSpan.FromMinutes(6) });
+        var zero = new KafkaOptionsValidator().Validate(null, new KafkaOptions { BootstrapServers = "kafka:9092", FetchQueueBackoff = TimeSpan.Zero });
+
+        // librdkafka's own default is 1000 ms: a consumer with a full prefetch then waits a second for records the broker has.
+        Assert.Equal("100", KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092" }, Plan(), NullLogger.Instance).Get("fetch.queue.backoff.ms"));
+        Assert.Equal("1000", KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092", FetchQueueBackoff = TimeSpan.FromSeconds(1) }, Plan(), NullLogger.Instance).Get("fetch.queue.backoff.ms"));
+        Assert.True(zero.Succeeded, zero.FailureMessage);
+        Assert.Contains("Kafka:FetchQueueBackoff must be between 00:00:00 and 00:05:00 (got -00:00:00.0010000)", negative.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Kafka:FetchQueueBackoff must be between 00:00:00 and 00:05:00 (got 00:06:00)", tooLong.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Metrics_Push_Is_Off_Unless_Enabled()
     {
         Assert.False(KafkaClients.Consumer(new KafkaOptions { BootstrapServers = "kafka:9092" }, Plan(), NullLogger.Instance).EnableMetricsPush);

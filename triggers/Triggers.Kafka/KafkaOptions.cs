@@ -95,4 +95,12 @@ public sealed class KafkaOptions
 
     /// <summary>Largest prefetch librdkafka keeps per consumer, in KiB (part of the memory bound).</summary>
     public int QueuedMaxMessagesKbytes { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// How long librdkafka waits before fetching a partition again once its prefetch reached
+    /// <see cref="QueuedMaxMessagesKbytes"/> (librdkafka's <c>fetch.queue.backoff.ms</c>). librdkafka's
+    /// own 1 s left a consumer that drains its prefetch faster than that waiting for records the
+    /// broker already had (docs/kafka.md); only a consumer whose prefetch is full checks this often.
+    /// </summary>
+    public TimeSpan FetchQueueBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 }

@@ -76,6 +76,10 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
         }
 
         Positive(options.MaxRedeliveryBackoff, "Kafka:MaxRedeliveryBackoff", errors);
+        if (options.FetchQueueBackoff < TimeSpan.Zero || options.FetchQueueBackoff > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Kafka:FetchQueueBackoff must be between 00:00:00 and 00:05:00 (got {options.FetchQueueBackoff}).");
+        }
         if (options.SessionTimeout < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Kafka:SessionTimeout must be at least 00:00:01 (got {options.SessionTimeout}).");

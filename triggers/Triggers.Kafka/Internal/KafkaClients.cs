@@ -23,6 +23,7 @@ internal static class KafkaClients
             // 0 (the default) leaves statistics off, and with them librdkafka's latency histograms per broker connection.
             StatisticsIntervalMs = options.StatisticsEnabled ? Milliseconds(options.StatisticsInterval) : 0,
             QueuedMaxMessagesKbytes = options.QueuedMaxMessagesKbytes,
+            FetchQueueBackoffMs = (int)options.FetchQueueBackoff.TotalMilliseconds,
             EnablePartitionEof = false,
             ClientId = options.ClientId + "-" + plan.Key.Replace('/', '.'),
         };
