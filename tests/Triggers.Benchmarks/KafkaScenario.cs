@@ -173,7 +173,8 @@ internal static class KafkaScenario
     /// <summary>
     /// When <c>BENCH_PERF</c> names a folder, samples the consumer process (worker or bare bridge) with
     /// Linux perf for 5 seconds; run with <c>BENCH_WORKER_ENV="DOTNET_PerfMapEnabled=1;DOTNET_EnableWriteXorExecute=0"</c>
-    /// so that perf can name JIT-compiled methods.
+    /// so that perf can name JIT-compiled methods. When <c>BENCH_PERF_STAT</c> names a folder instead,
+    /// counts the process's CPU time and context switches per thread over the same 5 seconds (<c>perf stat --per-thread</c>).
     /// </summary>
     private static Process? Perf(int pid, string name)
     {

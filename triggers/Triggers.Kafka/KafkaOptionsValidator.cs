@@ -80,6 +80,7 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
         {
             errors.Add($"Kafka:FetchQueueBackoff must be between 00:00:00 and 00:05:00 (got {options.FetchQueueBackoff}).");
         }
+
         if (options.SessionTimeout < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Kafka:SessionTimeout must be at least 00:00:01 (got {options.SessionTimeout}).");
