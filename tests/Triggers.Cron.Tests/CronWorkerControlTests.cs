@@ -81,6 +81,27 @@ public sealed class CronWorkerControlTests
     }
 
     [Fact]
+    public async Task Run_Now_Waits_For_The_Call_In_Flight_Under_Forbid_Instead_Of_Being_Skipped()
+    {
+        // Forbid is the default. Nobody waits for an answer to the annotation, so a new value that
+        // arrives while the previous call still runs must fire once that call ends, never overlap it.
+        await using var function = await RecordingFunctionServer.StartAsync();
+        function.DelayEach(TimeSpan.FromSeconds(3));
+        await using var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+        worker.Write("trigger.yaml", CronWorker.Trigger("held", "target", "@yearly", runNow: "a"));
+        await worker.WaitForStateAsync("held", s => s.NextScheduleTime is not null, "scheduled");
+        worker.Write("trigger.yaml", CronWorker.Trigger("held", "target", "@yearly", runNow: "b"));
+        await function.WaitForRequestsAsync(1);
+
+        worker.Write("trigger.yaml", CronWorker.Trigger("held", "target", "@yearly", runNow: "c"));
+        await function.WaitForRequestsAsync(2);
+
+        Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronHeaders.RunNow)));
+        Assert.Equal(1, function.MaxConcurrent);
+    }
+
+    [Fact]
     public async Task Run_Now_Fires_A_New_Value_Even_When_The_Trigger_Vanished_In_Between()
     {
         // A manifest read mid-write (truncated file) makes a trigger vanish for one pass; when it

@@ -63,11 +63,8 @@ internal sealed class CronScheduler(
                 if (leader.IsLeader)
                 {
                     Log.RunNow(logger, plan.Key, runNow);
-                    toFire.Add(async stopping =>
-                    {
-                        await state.RecordRunNowAsync(plan.Trigger, runNow, stopping).ConfigureAwait(false);
-                        await fires.FireNowAsync(job, time.GetUtcNow(), FireKind.RunNow, runNow, stopping).ConfigureAwait(false);
-                    });
+                    var target = job;
+                    toFire.Add(stopping => FireRunNowAsync(target, plan, runNow, stopping));
                 }
             }
         }
@@ -183,6 +180,36 @@ internal sealed class CronScheduler(
     }
 
     public void Dispose() => _lock.Dispose();
+
+    /// <summary>
+    /// The run-now annotation: recorded, then fired once. Nobody waits for an answer to it, so under
+    /// concurrencyPolicy Forbid it waits for the calls in flight to end instead of being skipped; it
+    /// is dropped only when its trigger goes away (or this replica stops leading) in the meantime.
+    /// </summary>
+    private async Task FireRunNowAsync(CronJob job, CronPlan plan, string runNow, CancellationToken stopping)
+    {
+        await state.RecordRunNowAsync(plan.Trigger, runNow, stopping).ConfigureAwait(false);
+        while (true)
+        {
+            while (job.Plan.Concurrency == ConcurrencyPolicy.Forbid && job.Running() is { Count: > 0 } running)
+            {
+                await Task.WhenAll(running).WaitAsync(stopping).ConfigureAwait(false);
+            }
+
+            if (!_jobs.TryGetValue(plan.Key, out var current) || current != job)
+            {
+                return;
+            }
+
+            // A scheduled tick may have started a call between the wait and the fire: then wait for it too.
+            if (await fires.FireNowAsync(job, time.GetUtcNow(), FireKind.RunNow, runNow, stopping).ConfigureAwait(false) is not null
+                || job.Plan.Concurrency != ConcurrencyPolicy.Forbid
+                || job.Running().Count == 0)
+            {
+                return;
+            }
+        }
+    }
 
     private async Task ScheduleLockedAsync(CronJob job, List<Func<CancellationToken, Task>> toFire, CancellationToken cancellationToken)
     {
