@@ -65,15 +65,10 @@ public sealed class CronWorkerControlTests
     public async Task Run_Now_Fires_Once_Per_New_Annotation_Value()
     {
         await using var function = await RecordingFunctionServer.StartAsync();
-        await using var worker = await CronWorker.StartAsync();
-        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
-
-        // Yearly: nothing fires during the test but run-now. The value present at first sight is not new.
-        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "a"));
-        await worker.WaitForStateAsync("manual", s => s.NextScheduleTime is not null, "scheduled");
-        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "b"));
+        await using var worker = await StartWithYearlyTriggerAsync(function, "manual");
+        RunNow(worker, "manual", "b");
         await function.WaitForRequestsAsync(1);
-        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "c"));
+        RunNow(worker, "manual", "c");
         await function.WaitForRequestsAsync(2);
 
         Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronHeaders.RunNow)));
@@ -87,14 +82,11 @@ public sealed class CronWorkerControlTests
         // arrives while the previous call still runs must fire once that call ends, never overlap it.
         await using var function = await RecordingFunctionServer.StartAsync();
         function.DelayEach(TimeSpan.FromSeconds(3));
-        await using var worker = await CronWorker.StartAsync();
-        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
-        worker.Write("trigger.yaml", CronWorker.Trigger("held", "target", "@yearly", runNow: "a"));
-        await worker.WaitForStateAsync("held", s => s.NextScheduleTime is not null, "scheduled");
-        worker.Write("trigger.yaml", CronWorker.Trigger("held", "target", "@yearly", runNow: "b"));
+        await using var worker = await StartWithYearlyTriggerAsync(function, "held");
+        RunNow(worker, "held", "b");
         await function.WaitForRequestsAsync(1);
 
-        worker.Write("trigger.yaml", CronWorker.Trigger("held", "target", "@yearly", runNow: "c"));
+        RunNow(worker, "held", "c");
         await function.WaitForRequestsAsync(2);
 
         Assert.Equal(["b", "c"], function.Requests.Select(r => r.Header(CronHeaders.RunNow)));
@@ -110,14 +102,31 @@ public sealed class CronWorkerControlTests
         await using var worker = await CronWorker.StartAsync();
         var scheduler = worker.Services.GetRequiredService<CronScheduler>();
         worker.Write("function.yaml", CronWorker.Function("target", function.Url));
-        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "a"));
+        RunNow(worker, "manual", "a");
         await Eventually.WaitUntilAsync(() => scheduler.Keys.Any(k => k.StartsWith("default/manual/", StringComparison.Ordinal)), "the trigger is scheduled");
 
         worker.Write("trigger.yaml", "");
         await Eventually.WaitUntilAsync(() => !scheduler.Keys.Any(k => k.StartsWith("default/manual/", StringComparison.Ordinal)), "the trigger is gone");
-        worker.Write("trigger.yaml", CronWorker.Trigger("manual", "target", "@yearly", runNow: "b"));
+        RunNow(worker, "manual", "b");
         await function.WaitForRequestsAsync(1);
 
         Assert.Equal("b", function.Requests[0].Header(CronHeaders.RunNow));
     }
+
+    /// <summary>
+    /// A worker with the Function "target" at <paramref name="function"/> and a yearly trigger
+    /// <paramref name="name"/> for it, scheduled. Yearly: nothing fires during a test but run-now.
+    /// Its run-now value "a" is present at first sight, so it is not new and does not fire.
+    /// </summary>
+    private static async Task<CronWorker> StartWithYearlyTriggerAsync(RecordingFunctionServer function, string name)
+    {
+        var worker = await CronWorker.StartAsync();
+        worker.Write("function.yaml", CronWorker.Function("target", function.Url));
+        RunNow(worker, name, "a");
+        await worker.WaitForStateAsync(name, s => s.NextScheduleTime is not null, "scheduled");
+        return worker;
+    }
+
+    private static void RunNow(CronWorker worker, string name, string value) =>
+        worker.Write("trigger.yaml", CronWorker.Trigger(name, "target", "@yearly", runNow: value));
 }

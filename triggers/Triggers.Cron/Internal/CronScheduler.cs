@@ -63,8 +63,7 @@ internal sealed class CronScheduler(
                 if (leader.IsLeader)
                 {
                     Log.RunNow(logger, plan.Key, runNow);
-                    var target = job;
-                    toFire.Add(stopping => FireRunNowAsync(target, plan, runNow, stopping));
+                    toFire.Add(stopping => FireRunNowAsync(job, plan, runNow, stopping));
                 }
             }
         }
