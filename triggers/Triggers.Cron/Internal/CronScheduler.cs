@@ -190,7 +190,7 @@ internal sealed class CronScheduler(
         await state.RecordRunNowAsync(plan.Trigger, runNow, stopping).ConfigureAwait(false);
         while (true)
         {
-            while (job.Plan.Concurrency == ConcurrencyPolicy.Forbid && job.Running() is { Count: > 0 } running)
+            while (WouldSkip(job, out var running))
             {
                 await Task.WhenAll(running).WaitAsync(stopping).ConfigureAwait(false);
             }
@@ -200,14 +200,21 @@ internal sealed class CronScheduler(
                 return;
             }
 
-            // A scheduled tick may have started a call between the wait and the fire: then wait for it too.
+            // Not fired because a scheduled tick started a call between the wait and the fire: wait
+            // for that one too. Not fired for any other reason (not leading, a failure): done.
             if (await fires.FireNowAsync(job, time.GetUtcNow(), FireKind.RunNow, runNow, stopping).ConfigureAwait(false) is not null
-                || job.Plan.Concurrency != ConcurrencyPolicy.Forbid
-                || job.Running().Count == 0)
+                || !WouldSkip(job, out _))
             {
                 return;
             }
         }
+    }
+
+    /// <summary>True when the trigger's concurrency policy would skip a fire now (<see cref="CronDecisions.OnTick"/>); <paramref name="running"/> are the calls in flight.</summary>
+    private static bool WouldSkip(CronJob job, out IReadOnlyList<Task> running)
+    {
+        running = job.Running();
+        return CronDecisions.OnTick(job.Plan.Concurrency, running.Count) == RunDecision.Skip;
     }
 
     private async Task ScheduleLockedAsync(CronJob job, List<Func<CancellationToken, Task>> toFire, CancellationToken cancellationToken)
