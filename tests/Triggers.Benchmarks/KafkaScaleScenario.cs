@@ -19,8 +19,10 @@ internal static class KafkaScaleScenario
     private const int Brokers = 3;
     private static readonly TimeSpan Trickle = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
-    private static int _runs;
     private static readonly TimeSpan TrickleEvery = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Runs so far in this process: each gets a topic (and so consumer groups) of its own.</summary>
+    private static int _runs;
 
     public static async Task<IReadOnlyList<Row>> RunAsync(int n)
     {
